@@ -27,6 +27,8 @@ const config: HardhatUserConfig = {
       optimizer: { enabled: true, runs: 10_000 },
     },
   },
+  // The local stack's JSON-RPC server would otherwise print every call it serves.
+  networks: { hardhat: { loggingEnabled: false } },
   paths: { tests: "test" },
   mocha: { timeout: 120_000 },
   gasReporter: { enabled: false },

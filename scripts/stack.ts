@@ -1,0 +1,111 @@
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createTestClient, http } from "viem";
+import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
+import { createApp } from "../server/app";
+import { connectChain, type ChainClients } from "../server/chain/clients";
+import type { Config, Hex } from "../server/config";
+import { openDatabase, removeDatabaseFiles } from "../server/db/database";
+import { startFollower } from "../indexer/follower";
+import { bindDeployment, readDeployment } from "../indexer/store/deployment";
+import { startLocalChain } from "./local/hardhatNode";
+import { deployRegistry } from "./deploy/deployRegistry";
+
+export interface Stack {
+  apiUrl: string;
+  rpcUrl: string;
+  registryAddress: Hex;
+  databasePath: string;
+  stop(): Promise<void>;
+}
+
+type Keys = Required<Config["keys"]>;
+type Log = (message: string) => void;
+
+/**
+ * Starts chain (local mode only), registry, database, indexer and API, in that order. Local mode is a
+ * clean slate every time: a new chain, a newly deployed registry, and a new database file.
+ */
+export async function startStack(config: Config, log: Log = console.log): Promise<Stack> {
+  const closers: (() => unknown)[] = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) await close();
+  };
+  try {
+    let rpcUrl = config.chain.rpcUrl;
+    if (config.local) {
+      const chain = await startLocalChain(config.chain.localHost, config.chain.localPort);
+      closers.push(chain.close);
+      rpcUrl = chain.rpcUrl;
+      log(`chain     local Hardhat network at ${rpcUrl}`);
+    }
+    const clients = await connectChain(http(rpcUrl));
+    if (config.local) removeDatabaseFiles(config.databasePath);
+    const database = openDatabase(config.databasePath);
+    closers.push(database.close);
+    log(`database  ${config.databasePath}`);
+
+    const registry = await resolveRegistry(config, clients, database.db, log);
+    bindDeployment(database.db, { chainId: clients.chain.id, registryAddress: registry.address, deployBlock: registry.deployBlock });
+
+    const follower = startFollower({
+      client: clients.publicClient,
+      db: database.db,
+      registryAddress: registry.address,
+      deployBlock: registry.deployBlock,
+      confirmations: config.indexer.confirmations,
+      pollIntervalMs: config.indexer.pollIntervalMs,
+      onError: (error) => log(`indexer   error: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    closers.push(follower.stop);
+    await follower.syncOnce();
+
+    const app = createApp({ publicClient: clients.publicClient, registryAddress: registry.address, db: database.db });
+    const server = serve({ fetch: app.fetch, hostname: config.api.host, port: config.api.port });
+    await once(server, "listening");
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+    const apiUrl = `http://${config.api.host}:${port}`;
+    log(`api       ${apiUrl}  (health: ${apiUrl}/health, OpenAPI: ${apiUrl}/openapi.json)`);
+    return { apiUrl, rpcUrl: rpcUrl!, registryAddress: registry.address, databasePath: config.databasePath, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function resolveRegistry(config: Config, clients: ChainClients, db: Parameters<typeof readDeployment>[0], log: Log) {
+  const existing = config.chain.registryAddress;
+  if (existing) {
+    const code = await clients.publicClient.getCode({ address: existing });
+    if (!code || code === "0x") throw new Error(`REGISTRY_ADDRESS ${existing} has no contract code on the chain at RPC_URL.`);
+    const deployBlock = readDeployment(db)?.deployBlock ?? config.chain.registryDeployBlock ?? 0n;
+    log(`registry  reusing ${existing} (indexing from block ${deployBlock})`);
+    return { address: existing, deployBlock };
+  }
+  const keys = config.local ? await fundedLocalKeys(config.keys, clients) : (config.keys as Keys);
+  const admin = privateKeyToAddress(keys.admin);
+  const deployed = await deployRegistry(
+    clients.publicClient,
+    clients.wallet(keys.admin),
+    { admin, issuer: privateKeyToAddress(keys.issuer), recorder: privateKeyToAddress(keys.recorder), pauser: admin },
+    config.metadataBaseUrl,
+  );
+  log(`registry  deployed at ${deployed.address} in block ${deployed.blockNumber}`);
+  return { address: deployed.address, deployBlock: deployed.blockNumber };
+}
+
+/** Local mode generates any key not given, and funds every key on the local chain. */
+async function fundedLocalKeys(given: Config["keys"], clients: ChainClients): Promise<Keys> {
+  const keys: Keys = {
+    admin: given.admin ?? generatePrivateKey(),
+    issuer: given.issuer ?? generatePrivateKey(),
+    recorder: given.recorder ?? generatePrivateKey(),
+  };
+  const testClient = createTestClient({ mode: "hardhat", chain: clients.chain, transport: clients.transport });
+  for (const key of Object.values(keys)) {
+    await testClient.setBalance({ address: privateKeyToAddress(key), value: 10n ** 22n });
+  }
+  return keys;
+}

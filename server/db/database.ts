@@ -1,0 +1,35 @@
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+
+const MIGRATIONS_FOLDER = path.join(__dirname, "migrations");
+
+export type Db = BetterSQLite3Database;
+
+export interface RegistryDatabase {
+  db: Db;
+  sqlite: Database.Database;
+  path: string;
+  close(): void;
+}
+
+/** Opens (creating if needed) the SQLite file and brings its schema up to date. `:memory:` works for tests. */
+export function openDatabase(file: string): RegistryDatabase {
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new Database(file);
+  // WAL lets the API read while the indexer writes; NORMAL sync is durable at each checkpoint in WAL mode.
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  const db = drizzle(sqlite);
+  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  return { db, sqlite, path: file, close: () => sqlite.close() };
+}
+
+/** Removes a database file and its WAL companions (local mode starts from nothing). */
+export function removeDatabaseFiles(file: string): void {
+  for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(`${file}${suffix}`, { force: true });
+}

@@ -1,0 +1,68 @@
+import { expect } from "chai";
+import { ConfigError, loadConfig } from "../../server/config";
+
+const KEY = `0x${"11".repeat(32)}`;
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected loadConfig to refuse the environment");
+}
+
+describe("server config", () => {
+  it("defaults to local mode on loopback with the database in data/", () => {
+    const config = loadConfig({});
+    expect(config.local).to.equal(true);
+    expect(config.api).to.deep.equal({ host: "127.0.0.1", port: 3000 });
+    expect(config.chain.localHost).to.equal("127.0.0.1");
+    expect(config.chain.localPort).to.equal(8545);
+    expect(config.databasePath).to.equal("data/registry.db");
+    expect(config.metadataBaseUrl).to.equal("http://127.0.0.1:3000/metadata/");
+    expect(config.indexer).to.deep.equal({ pollIntervalMs: 1000, confirmations: 0 });
+  });
+
+  it("reads every variable it documents", () => {
+    const config = loadConfig({
+      HOST: "0.0.0.0",
+      PORT: "8080",
+      RPC_URL: "http://10.0.0.5:8545",
+      REGISTRY_ADDRESS: "0x00000000000000000000000000000000000000aa",
+      REGISTRY_DEPLOY_BLOCK: "1234",
+      DATABASE_PATH: "/tmp/x.db",
+      METADATA_BASE_URL: "https://registry.example/metadata/",
+      INDEXER_POLL_MS: "250",
+      INDEXER_CONFIRMATIONS: "12",
+    });
+    expect(config.local).to.equal(false);
+    expect(config.api).to.deep.equal({ host: "0.0.0.0", port: 8080 });
+    expect(config.chain.rpcUrl).to.equal("http://10.0.0.5:8545");
+    expect(config.chain.registryAddress).to.equal("0x00000000000000000000000000000000000000aa");
+    expect(config.chain.registryDeployBlock).to.equal(1234n);
+    expect(config.databasePath).to.equal("/tmp/x.db");
+    expect(config.metadataBaseUrl).to.equal("https://registry.example/metadata/");
+    expect(config.indexer).to.deep.equal({ pollIntervalMs: 250, confirmations: 12 });
+  });
+
+  it("names each faulty variable and why", () => {
+    const problems = problemsOf({ PORT: "70000", ADMIN_PRIVATE_KEY: "0x1234", RPC_URL: "not a url" });
+    expect(problems.some((p) => p.startsWith("PORT:"))).to.equal(true);
+    expect(problems.some((p) => p.startsWith("ADMIN_PRIVATE_KEY:") && p.includes("32-byte"))).to.equal(true);
+    expect(problems.some((p) => p.startsWith("RPC_URL:"))).to.equal(true);
+  });
+
+  it("needs the three keys to deploy on a remote chain, but not to reuse a registry there", () => {
+    const problems = problemsOf({ RPC_URL: "http://127.0.0.1:9999", ADMIN_PRIVATE_KEY: KEY });
+    expect(problems).to.have.length(2);
+    expect(problems[0]).to.match(/^ISSUER_PRIVATE_KEY: required/);
+    expect(problems[1]).to.match(/^RECORDER_PRIVATE_KEY: required/);
+    expect(loadConfig({ RPC_URL: "http://127.0.0.1:9999", REGISTRY_ADDRESS: `0x${"ab".repeat(20)}` }).local).to.equal(false);
+  });
+
+  it("refuses REGISTRY_ADDRESS in local mode, where the chain is new at every start", () => {
+    expect(problemsOf({ REGISTRY_ADDRESS: `0x${"ab".repeat(20)}` })[0]).to.match(/^REGISTRY_ADDRESS:/);
+  });
+});
