@@ -61,7 +61,7 @@ export async function startStack(config: Config, log: Log = console.log): Promis
     closers.push(follower.stop);
     await follower.syncOnce();
 
-    const app = createApp({ publicClient: clients.publicClient, registryAddress: registry.address, db: database.db });
+    const app = createApp({ publicClient: clients.publicClient, registryAddress: registry.address, db: database.db, clock: () => new Date() });
     const server = serve({ fetch: app.fetch, hostname: config.api.host, port: config.api.port });
     await once(server, "listening");
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { PublicClient } from "viem";
 import type { Db } from "../db/database";
+import type { AppEnv } from "../http/env";
 import { readCheckpoint } from "../../indexer/store/checkpoint";
 
 const HealthSchema = z
@@ -38,7 +39,7 @@ export interface HealthDeps {
   db: Db;
 }
 
-export function registerHealth(app: OpenAPIHono, deps: HealthDeps): void {
+export function registerHealth(app: OpenAPIHono<AppEnv>, deps: HealthDeps): void {
   app.openapi(healthRoute, async (c) => {
     const [chainId, latestBlock] = await Promise.all([
       deps.publicClient.getChainId().catch(() => null),

@@ -16,7 +16,7 @@ describe("GET /health", () => {
   afterEach(() => database.close());
 
   const appFor = (publicClient = deployed.clients.publicClient) =>
-    createApp({ publicClient, registryAddress: deployed.address, db: database.db });
+    createApp({ publicClient, registryAddress: deployed.address, db: database.db, clock: () => new Date() });
 
   it("reports chain id, registry, latest block, database and indexer checkpoint", async () => {
     const latest = await deployed.clients.publicClient.getBlockNumber({ cacheTime: 0 });

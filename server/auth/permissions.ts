@@ -1,0 +1,86 @@
+/**
+ * Who may do what. Pure policy: no I/O, tested directly.
+ *
+ * Organisation types: developers and buyers work on their own organisation's data; platform
+ * administrators manage everything; auditors read everything and change nothing.
+ * Inside an organisation, its admin holds every permission; other users hold per-module access
+ * control lists (READ, WRITE, UPDATE, DELETE) chosen when they were invited (read-only by default).
+ */
+export const MODULES = ["organisation", "devices", "reads", "reservations", "certificates"] as const;
+export type Module = (typeof MODULES)[number];
+
+export const ACTIONS = ["READ", "WRITE", "UPDATE", "DELETE"] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const ORGANISATION_TYPES = ["developer", "buyer", "admin", "auditor"] as const;
+export type OrganisationType = (typeof ORGANISATION_TYPES)[number];
+
+/** Organisation types anyone may sign up as; the others are created by a platform administrator. */
+export const SELF_SERVICE_ORGANISATION_TYPES = ["developer", "buyer"] as const;
+
+export type Permissions = Partial<Record<Module, Action[]>>;
+
+export interface Principal {
+  kind: "user" | "apiKey";
+  /** The user, or for an API key the user who created it. */
+  userId: string;
+  apiKeyId?: string;
+  sessionId?: string;
+  organisationId: string;
+  organisationType: OrganisationType;
+  /** An organisation admin holds every permission inside its organisation. */
+  isOrganisationAdmin: boolean;
+  permissions: Permissions;
+}
+
+/** What a user invited without any permission chosen gets: read-only everywhere. */
+export function readOnlyPermissions(): Permissions {
+  return Object.fromEntries(MODULES.map((m) => [m, ["READ"] as Action[]])) as Permissions;
+}
+
+export function allPermissions(): Permissions {
+  return Object.fromEntries(MODULES.map((m) => [m, [...ACTIONS]])) as Permissions;
+}
+
+/** Normalises a requested ACL: known modules only, no duplicates, read-only when nothing is chosen. */
+export function normalisePermissions(requested: Permissions | undefined): Permissions {
+  const chosen = Object.entries(requested ?? {}).filter(([, actions]) => actions && actions.length > 0);
+  if (chosen.length === 0) return readOnlyPermissions();
+  const result: Permissions = {};
+  for (const [module, actions] of chosen) {
+    result[module as Module] = ACTIONS.filter((a) => actions!.includes(a));
+  }
+  return result;
+}
+
+/** Whether the principal may perform `action` on `module` in its own organisation. */
+export function can(principal: Principal, module: Module, action: Action): boolean {
+  switch (principal.organisationType) {
+    case "admin":
+      return true;
+    case "auditor":
+      return action === "READ";
+    default:
+      return principal.isOrganisationAdmin || (principal.permissions[module]?.includes(action) ?? false);
+  }
+}
+
+/** Platform administrators and auditors see every organisation's data; everyone else only their own. */
+export function seesAllOrganisations(principal: Principal): boolean {
+  return principal.organisationType === "admin" || principal.organisationType === "auditor";
+}
+
+/** Whether `principal` may read data belonging to `organisationId`. */
+export function canReadOrganisation(principal: Principal, organisationId: string): boolean {
+  return seesAllOrganisations(principal) || principal.organisationId === organisationId;
+}
+
+/** Whether `principal` may change data belonging to `organisationId` (auditors never may). */
+export function canChangeOrganisation(principal: Principal, organisationId: string): boolean {
+  return principal.organisationType === "admin" || (principal.organisationType !== "auditor" && principal.organisationId === organisationId);
+}
+
+/** A principal may grant only what it holds itself (API keys, invitations). */
+export function isSubsetOf(requested: Permissions, held: Principal): boolean {
+  return Object.entries(requested).every(([module, actions]) => (actions ?? []).every((a) => can(held, module as Module, a)));
+}
