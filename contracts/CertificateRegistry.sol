@@ -165,6 +165,8 @@ contract CertificateRegistry is ERC1155, AccessControl, Pausable, EIP712, Reserv
     ) external {
         if (reason == RetirementReason.Split) revert InvalidRetirementReason(reason);
         if (ids.length != amounts.length) revert ArrayLengthMismatch(ids.length, amounts.length);
+        // An empty batch would emit an empty TransferBatch that every indexer must then handle.
+        if (ids.length == 0) revert ZeroAmount();
         _checkAuthorized(_msgSender(), holder);
         _retire(holder, ids, amounts, reason, beneficiary, detailsHash);
     }

@@ -203,7 +203,9 @@ abstract contract ReservationLog {
         bool capped = !r.canExceedTarget;
         if (capped && issued > r.targetWh) revert TargetExceeded(reservationId, r.targetWh, issued);
         r.issuedWh = issued.toUint96();
-        if (capped && issued == r.targetWh) _end(reservationId, r, EndReason.TargetReached);
+        // A reservation already ended (e.g. early, by the recorder) keeps its end: certifying generation from
+        // before that end must not move it, which would widen its window and put released devices back on hold.
+        if (capped && issued == r.targetWh && r.endedAt == 0) _end(reservationId, r, EndReason.TargetReached);
     }
 
     function _addDevices(bytes32 reservationId, uint256 windowStart, bytes32[] calldata devices) private {

@@ -34,14 +34,20 @@ export async function deployRegistry() {
   return { registry, admin, issuer, recorder, pauser, developer, buyer, other, rest };
 }
 
+/** EIP-712 domain and types of `registry`'s vouchers (on the current chain unless `chainId` is given). */
+export async function voucherTypedData(registry: CertificateRegistry, chainId?: bigint) {
+  const domain = voucherDomain(chainId ?? (await ethers.provider.getNetwork()).chainId, (await registry.getAddress()) as `0x${string}`);
+  const types = { Voucher: [...voucherTypes.Voucher], Certificate: [...voucherTypes.Certificate] };
+  return { domain, types };
+}
+
 export async function signVoucher(
   registry: CertificateRegistry,
   signer: Signer,
   voucher: Voucher,
   chainId?: bigint,
 ): Promise<string> {
-  const domain = voucherDomain(chainId ?? (await ethers.provider.getNetwork()).chainId, (await registry.getAddress()) as `0x${string}`);
-  const types = { Voucher: [...voucherTypes.Voucher], Certificate: [...voucherTypes.Certificate] };
+  const { domain, types } = await voucherTypedData(registry, chainId);
   return signer.signTypedData(domain, types, voucher);
 }
 
