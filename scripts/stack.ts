@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -8,7 +9,11 @@ import { connectChain, type ChainClients } from "../server/chain/clients";
 import type { Config, Hex } from "../server/config";
 import { openDatabase, removeDatabaseFiles } from "../server/db/database";
 import { startFollower } from "../indexer/follower";
+import { createKeyVault, MASTER_KEY_BYTES } from "../server/wallets/vault";
 import { bindDeployment, readDeployment } from "../indexer/store/deployment";
+import { bootstrapPlatformAdmin } from "../server/auth/bootstrap";
+import { startOutboxDispatcher } from "../server/notifications/outbox";
+import { localMailTransport } from "../server/notifications/transport";
 import { startLocalChain } from "./local/hardhatNode";
 import { deployRegistry } from "./deploy/deployRegistry";
 
@@ -21,6 +26,8 @@ export interface Stack {
 }
 
 type Keys = Required<Config["keys"]>;
+/** How often emails whose delivery failed are tried again (each also waits out its own back-off). */
+const OUTBOX_RETRY_INTERVAL_MS = 30_000;
 type Log = (message: string) => void;
 
 /**
@@ -61,13 +68,40 @@ export async function startStack(config: Config, log: Log = console.log): Promis
     closers.push(follower.stop);
     await follower.syncOnce();
 
-    const app = createApp({ publicClient: clients.publicClient, registryAddress: registry.address, db: database.db, clock: () => new Date() });
+    // loadConfig requires MASTER_KEY outside local mode; a local database is new at every start, so a
+    // master key generated per start loses no sealed key.
+    const vault = createKeyVault(config.masterKey ?? randomBytes(MASTER_KEY_BYTES));
+    if (!config.masterKey) log("vault     managed-wallet keys sealed under a master key generated for this run (local mode)");
+    const clock = () => new Date();
+    const admin = await bootstrapPlatformAdmin(database.db, { configured: config.platformAdmin, local: config.local, now: clock() });
+    if (admin.created) {
+      log(`admin     platform administrator ${admin.email}${admin.generatedPassword ? ` with password ${admin.generatedPassword} (generated; shown only now)` : ""}`);
+    } else if (admin.reason === "no credentials configured") {
+      log("admin     no platform administrator yet: set PLATFORM_ADMIN_EMAIL and PLATFORM_ADMIN_PASSWORD to create one");
+    }
+    // No mail server is configured: emails are logged. Another MailTransport plugs in here.
+    const mail = localMailTransport(log);
+    const outbox = startOutboxDispatcher(database.db, mail, clock, {
+      intervalMs: OUTBOX_RETRY_INTERVAL_MS,
+      onError: (error) => log(`mail      error: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    closers.push(outbox.stop);
+    const app = createApp({
+      publicClient: clients.publicClient,
+      registryAddress: registry.address,
+      db: database.db,
+      clock,
+      vault,
+      mail,
+      accounts: config.accounts,
+      readRules: config.readRules,
+    });
     const server = serve({ fetch: app.fetch, hostname: config.api.host, port: config.api.port });
     await once(server, "listening");
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const { port } = server.address() as AddressInfo;
     const apiUrl = `http://${config.api.host}:${port}`;
-    log(`api       ${apiUrl}  (health: ${apiUrl}/health, OpenAPI: ${apiUrl}/openapi.json)`);
+    log(`api       ${apiUrl}  (health: ${apiUrl}/health, docs: ${apiUrl}/docs)`);
     return { apiUrl, rpcUrl: rpcUrl!, registryAddress: registry.address, databasePath: config.databasePath, stop };
   } catch (error) {
     await stop();

@@ -1,10 +1,26 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { PublicClient } from "viem";
 import type { Db } from "./db/database";
 import type { AppEnv } from "./http/env";
 import { problem, validationHook } from "./http/problem";
 import { authenticate } from "./auth/authenticate";
+import { registerAuth } from "./auth/routes";
+import { registerInvitations } from "./invitations/routes";
+import { registerAdmin } from "./admin/routes";
+import type { AccountSettings } from "./config";
+import type { MailTransport } from "./notifications/transport";
+import { bodySizeLimit } from "./http/bodyLimit";
+import { MAX_UPLOAD_BYTES } from "./devices/uploadRoutes";
 import { registerHealth } from "./health/route";
+import { registerWallets } from "./wallets/routes";
+import type { KeyVault } from "./wallets/vault";
+import { registerDocs } from "./docs/route";
+import { registerDevices } from "./devices/routes";
+import type { DeviceLocks } from "./devices/locks";
+import { READ_BATCH_MAX_BYTES, registerReads } from "./reads/routes";
+import type { ReadRules } from "./reads/judgeRead";
 
 export interface AppDeps {
   db: Db;
@@ -12,6 +28,16 @@ export interface AppDeps {
   registryAddress: `0x${string}`;
   /** Injected so tests can move time (token expiry, invitation expiry). */
   clock: () => Date;
+  /** Where outbox emails go (the local transport logs them; tests record them). */
+  mail: MailTransport;
+  /** Session and invitation lifetimes, and the base URL of links in emails. */
+  accounts: AccountSettings;
+  /** Seals and opens managed-wallet keys; holds the master key so nothing else has to. */
+  vault: KeyVault;
+  /** Which devices are frozen by an active reservation; defaults to none (the reservations domain supplies it). */
+  deviceLocks?: DeviceLocks;
+  /** Meter-read validation settings (degradation, safety margin). */
+  readRules: ReadRules;
 }
 
 export type App = OpenAPIHono<AppEnv>;
@@ -21,9 +47,25 @@ export function createApp(deps: AppDeps): App {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "Session token from POST /auth/login" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key", description: "Organisation API key (eak_…)" });
+  // Routes that take more than the 1 MiB default body: list them here (see bodySizeLimit).
+  app.use(
+    "*",
+    bodySizeLimit([
+      { method: "POST", path: "/devices/uploads", maxBytes: MAX_UPLOAD_BYTES },
+      { method: "POST", path: "/devices/{id}/reads", maxBytes: READ_BATCH_MAX_BYTES },
+      { method: "POST", path: "/devices/by-external-id/{externalId}/reads", maxBytes: READ_BATCH_MAX_BYTES },
+    ]),
+  );
   app.use("*", authenticate(deps.db, deps.clock));
 
   registerHealth(app, deps);
+  registerAuth(app, deps);
+  registerInvitations(app, deps);
+  registerAdmin(app, deps);
+  registerWallets(app, deps);
+  registerDevices(app, deps);
+  registerReads(app, deps);
+  registerDocs(app);
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
@@ -31,6 +73,8 @@ export function createApp(deps: AppDeps): App {
   });
   app.notFound((c) => problem(c, 404, "Not found", `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => {
+    // Hono's own refusals (malformed JSON, unsupported media type) are the client's doing: answer them as such.
+    if (error instanceof HTTPException && error.status < 500) return problem(c, error.status as ContentfulStatusCode, "Invalid request", error.message);
     console.error(error);
     return problem(c, 500, "Internal error", "The server failed to handle the request; it has been logged.");
   });

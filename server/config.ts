@@ -1,5 +1,8 @@
 import path from "node:path";
 import { z } from "zod";
+import { readRules, type ReadRules } from "./reads/rules";
+import { passwordProblems } from "./auth/passwordRules";
+import { parseMasterKey } from "./wallets/vault";
 
 const hexKey = z
   .string()
@@ -25,6 +28,17 @@ const envSchema = z.object({
   METADATA_BASE_URL: z.url().optional(),
   INDEXER_POLL_MS: z.coerce.number().int().min(50).default(1000),
   INDEXER_CONFIRMATIONS: z.coerce.number().int().min(0).default(0),
+  READ_DEGRADATION_PER_YEAR: z.coerce.number().min(0).max(1).default(0.005),
+  READ_SAFETY_MARGIN: z.coerce.number().min(0).max(10).default(0.25),
+  SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(525_600).default(720),
+  INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(8_760).default(168),
+  PUBLIC_URL: z.url().optional(),
+  PLATFORM_ADMIN_EMAIL: z.email().toLowerCase().optional(),
+  PLATFORM_ADMIN_PASSWORD: z.string().optional(),
+  MASTER_KEY: z
+    .string()
+    .refine((value) => parseMasterKey(value) !== undefined, "must be 32 bytes, as 64 hex digits (0x optional) or base64")
+    .optional(),
 });
 
 export type Hex = `0x${string}`;
@@ -38,6 +52,20 @@ export interface Config {
   databasePath: string;
   metadataBaseUrl: string;
   indexer: { pollIntervalMs: number; confirmations: number };
+  /** Meter-read validation: yearly degradation and the safety margin above the maximum-energy formula. */
+  readRules: ReadRules;
+  /** Session and invitation lifetimes, and the base URL of links in emails. */
+  accounts: AccountSettings;
+  /** The first platform administrator, created at start when no administration organisation exists yet. */
+  platformAdmin?: { email: string; password: string };
+  /** Seals managed-wallet keys at rest; required outside local mode, where sealed keys must outlive a restart. */
+  masterKey?: Buffer;
+}
+
+export interface AccountSettings {
+  sessionTtlMinutes: number;
+  invitationTtlHours: number;
+  publicUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +89,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (e[name] === undefined) problems.push(`${name}: required to deploy a registry on RPC_URL (or set REGISTRY_ADDRESS to reuse one)`);
     }
   }
+  if (!local && e.MASTER_KEY === undefined) {
+    problems.push("MASTER_KEY: required with RPC_URL to seal managed-wallet keys (32 bytes as hex or base64); only local mode generates one");
+  }
+  if ((e.PLATFORM_ADMIN_EMAIL === undefined) !== (e.PLATFORM_ADMIN_PASSWORD === undefined)) {
+    problems.push("PLATFORM_ADMIN_EMAIL, PLATFORM_ADMIN_PASSWORD: set both or neither");
+  }
+  if (e.PLATFORM_ADMIN_PASSWORD !== undefined) {
+    for (const reason of passwordProblems(e.PLATFORM_ADMIN_PASSWORD, { email: e.PLATFORM_ADMIN_EMAIL })) problems.push(`PLATFORM_ADMIN_PASSWORD: ${reason}`);
+  }
   if (local && e.REGISTRY_ADDRESS !== undefined) {
     problems.push("REGISTRY_ADDRESS: only meaningful with RPC_URL; the local chain is new at every start");
   }
@@ -73,5 +110,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePath: e.DATABASE_PATH,
     metadataBaseUrl: e.METADATA_BASE_URL ?? `http://${e.HOST}:${e.PORT}/metadata/`,
     indexer: { pollIntervalMs: e.INDEXER_POLL_MS, confirmations: e.INDEXER_CONFIRMATIONS },
+    readRules: readRules(e.READ_DEGRADATION_PER_YEAR, e.READ_SAFETY_MARGIN),
+    accounts: {
+      sessionTtlMinutes: e.SESSION_TTL_MINUTES,
+      invitationTtlHours: e.INVITATION_TTL_HOURS,
+      publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, ""),
+    },
+    platformAdmin: e.PLATFORM_ADMIN_EMAIL && e.PLATFORM_ADMIN_PASSWORD ? { email: e.PLATFORM_ADMIN_EMAIL, password: e.PLATFORM_ADMIN_PASSWORD } : undefined,
+    masterKey: e.MASTER_KEY === undefined ? undefined : parseMasterKey(e.MASTER_KEY),
   };
 }

@@ -3,11 +3,10 @@ import type { MiddlewareHandler } from "hono";
 import type { Db } from "../db/database";
 import type { AppEnv } from "../http/env";
 import { problem } from "../http/problem";
-import { can, type Action, type Module, type Principal } from "./permissions";
+import { parseApiKey } from "./apiKeys";
+import { can, type Action, type Module, type OrganisationType, type Principal } from "./permissions";
 import { apiKeys, organisations, sessions, users } from "./schema";
 import { equalHex, sha256Hex } from "./secrets";
-
-export const API_KEY_PREFIX = "eak_";
 
 type Clock = () => Date;
 
@@ -51,6 +50,26 @@ export function requirePermission(module: Module, action: Action): MiddlewareHan
   };
 }
 
+/** For what only a logged-in person may do (logout, password change): API keys are refused with 403. */
+export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const principal = c.get("principal");
+  if (!principal) return problem(c, 401, "Unauthenticated", "Send a bearer token from POST /auth/login.");
+  if (principal.kind !== "user") return problem(c, 403, "Forbidden", "This needs a user session; an API key cannot do it.");
+  return next();
+};
+
+/** Refuses anonymous requests with 401, and callers from other organisation types with 403. */
+export function requireOrganisationType(...types: OrganisationType[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const principal = c.get("principal");
+    if (!principal) return problem(c, 401, "Unauthenticated", "Send a bearer token from POST /auth/login, or an API key.");
+    if (!types.includes(principal.organisationType)) {
+      return problem(c, 403, "Forbidden", `This is reserved to ${types.join(" and ")} organisations.`);
+    }
+    return next();
+  };
+}
+
 function splitAuthorization(header: string): [string, string] {
   const space = header.indexOf(" ");
   return space < 0 ? [header.toLowerCase(), ""] : [header.slice(0, space).toLowerCase(), header.slice(space + 1).trim()];
@@ -77,9 +96,9 @@ function sessionPrincipal(db: Db, token: string, now: string): Principal | undef
 }
 
 function apiKeyPrincipal(db: Db, key: string, now: string): Principal | undefined {
-  const match = /^eak_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(key);
-  if (!match) return undefined;
-  const [, publicId, secret] = match;
+  const parsed = parseApiKey(key);
+  if (!parsed) return undefined;
+  const { publicId, secret } = parsed;
   const row = db
     .select({ key: apiKeys, organisation: organisations })
     .from(apiKeys)

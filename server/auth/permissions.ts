@@ -80,7 +80,51 @@ export function canChangeOrganisation(principal: Principal, organisationId: stri
   return principal.organisationType === "admin" || (principal.organisationType !== "auditor" && principal.organisationId === organisationId);
 }
 
+/** The part of `requested` that `held` does not hold itself: what it would be refused to grant. */
+export function permissionsBeyond(requested: Permissions, held: Principal): Permissions {
+  const beyond: Permissions = {};
+  for (const module of MODULES) {
+    const missing = (requested[module] ?? []).filter((a) => !can(held, module, a));
+    if (missing.length > 0) beyond[module] = missing;
+  }
+  return beyond;
+}
+
 /** A principal may grant only what it holds itself (API keys, invitations). */
 export function isSubsetOf(requested: Permissions, held: Principal): boolean {
-  return Object.entries(requested).every(([module, actions]) => (actions ?? []).every((a) => can(held, module as Module, a)));
+  return Object.keys(permissionsBeyond(requested, held)).length === 0;
+}
+
+/** What the principal may actually do, module by module, once its organisation type and admin flag are applied. */
+export function effectivePermissions(principal: Principal): Permissions {
+  const result: Permissions = {};
+  for (const module of MODULES) {
+    const actions = ACTIONS.filter((a) => can(principal, module, a));
+    if (actions.length > 0) result[module] = actions;
+  }
+  return result;
+}
+
+/**
+ * Who may change users' permissions and admin flags: platform administrators anywhere, an organisation's
+ * admin inside it. An API key never may, even one created by an admin, and auditors change nothing.
+ */
+export function canManageUsers(principal: Principal, organisationId: string): boolean {
+  if (principal.kind !== "user") return false;
+  if (principal.organisationType === "admin") return true;
+  return principal.organisationType !== "auditor" && principal.isOrganisationAdmin && principal.organisationId === organisationId;
+}
+
+/**
+ * A user's admin flag and ACL after a change. An admin holds every permission; a user demoted without a
+ * new ACL falls back to read-only rather than keeping the admin's full list.
+ */
+export function changedAccess(
+  current: { isOrganisationAdmin: boolean; permissions: Permissions },
+  change: { isOrganisationAdmin?: boolean; permissions?: Permissions },
+): { isOrganisationAdmin: boolean; permissions: Permissions } {
+  const isOrganisationAdmin = change.isOrganisationAdmin ?? current.isOrganisationAdmin;
+  if (isOrganisationAdmin) return { isOrganisationAdmin, permissions: allPermissions() };
+  const kept = current.isOrganisationAdmin ? undefined : current.permissions;
+  return { isOrganisationAdmin, permissions: normalisePermissions(change.permissions ?? kept) };
 }

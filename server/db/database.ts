@@ -1,12 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
+import Database, { type RunResult } from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 
 const MIGRATIONS_FOLDER = path.join(__dirname, "migrations");
 
 export type Db = BetterSQLite3Database;
+/** The database or an open transaction: for helpers that write as part of a caller's transaction. */
+export type DbOrTx = BaseSQLiteDatabase<"sync", RunResult>;
 
 export interface RegistryDatabase {
   db: Db;

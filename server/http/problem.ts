@@ -17,16 +17,23 @@ export interface Problem {
   errors?: FieldError[];
 }
 
-export function problem(c: Context, status: ContentfulStatusCode, title: string, detail: string, errors?: FieldError[]) {
+/** Generic in the status so a route's typed responses accept it for each status the route declares. */
+export function problem<S extends ContentfulStatusCode>(c: Context, status: S, title: string, detail: string, errors?: FieldError[]) {
   const body: Problem = { type: `https://httpstatuses.io/${status}`, title, status, detail, ...(errors ? { errors } : {}) };
   return c.json(body, status, { "content-type": "application/problem+json" });
 }
 
+// Hono names request parts after its validator targets; clients know them as the body and the path.
+const PART_NAMES: Record<string, string> = { json: "body", form: "body", param: "path" };
+
 export function fieldErrors(target: string, error: ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: [target, ...issue.path.map(String)].join("."),
-    message: issue.message,
-  }));
+  const part = PART_NAMES[target] ?? target;
+  return error.issues.flatMap((issue) => {
+    const at = [part, ...issue.path.map(String)];
+    // One error per unknown field (an `organisationId` slipped into a body, say), named like any other field.
+    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ field: [...at, key].join("."), message: "is not a field of this request" }));
+    return [{ field: at.join("."), message: issue.message }];
+  });
 }
 
 /** zod-openapi's validation hook: a refused request is answered 400 naming every faulty field. */
@@ -35,7 +42,7 @@ export function validationHook(
   c: Context,
 ) {
   if (!result.success) {
-    return problem(c, 400, "Invalid request", `The request ${result.target} is not valid.`, fieldErrors(result.target, result.error));
+    return problem(c, 400, "Invalid request", `The request ${PART_NAMES[result.target] ?? result.target} is not valid.`, fieldErrors(result.target, result.error));
   }
   return undefined;
 }

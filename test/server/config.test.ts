@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ConfigError, loadConfig } from "../../server/config";
 
 const KEY = `0x${"11".repeat(32)}`;
+const MASTER_KEY = "22".repeat(32);
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -36,6 +37,7 @@ describe("server config", () => {
       METADATA_BASE_URL: "https://registry.example/metadata/",
       INDEXER_POLL_MS: "250",
       INDEXER_CONFIRMATIONS: "12",
+      MASTER_KEY,
     });
     expect(config.local).to.equal(false);
     expect(config.api).to.deep.equal({ host: "0.0.0.0", port: 8080 });
@@ -45,6 +47,7 @@ describe("server config", () => {
     expect(config.databasePath).to.equal("/tmp/x.db");
     expect(config.metadataBaseUrl).to.equal("https://registry.example/metadata/");
     expect(config.indexer).to.deep.equal({ pollIntervalMs: 250, confirmations: 12 });
+    expect(config.masterKey).to.deep.equal(Buffer.from(MASTER_KEY, "hex"));
   });
 
   it("names each faulty variable and why", () => {
@@ -55,11 +58,23 @@ describe("server config", () => {
   });
 
   it("needs the three keys to deploy on a remote chain, but not to reuse a registry there", () => {
-    const problems = problemsOf({ RPC_URL: "http://127.0.0.1:9999", ADMIN_PRIVATE_KEY: KEY });
+    const problems = problemsOf({ RPC_URL: "http://127.0.0.1:9999", ADMIN_PRIVATE_KEY: KEY, MASTER_KEY });
     expect(problems).to.have.length(2);
     expect(problems[0]).to.match(/^ISSUER_PRIVATE_KEY: required/);
     expect(problems[1]).to.match(/^RECORDER_PRIVATE_KEY: required/);
-    expect(loadConfig({ RPC_URL: "http://127.0.0.1:9999", REGISTRY_ADDRESS: `0x${"ab".repeat(20)}` }).local).to.equal(false);
+    expect(loadConfig({ RPC_URL: "http://127.0.0.1:9999", REGISTRY_ADDRESS: `0x${"ab".repeat(20)}`, MASTER_KEY }).local).to.equal(false);
+  });
+
+  it("needs MASTER_KEY outside local mode, and names a malformed one; local mode leaves it to the stack", () => {
+    const remote = { RPC_URL: "http://127.0.0.1:9999", REGISTRY_ADDRESS: `0x${"ab".repeat(20)}` };
+    expect(problemsOf(remote)).to.deep.equal([
+      "MASTER_KEY: required with RPC_URL to seal managed-wallet keys (32 bytes as hex or base64); only local mode generates one",
+    ]);
+    const [malformed] = problemsOf({ ...remote, MASTER_KEY: "too-short" });
+    expect(malformed).to.match(/^MASTER_KEY: must be 32 bytes/);
+    expect(malformed).to.not.include("too-short");
+    expect(loadConfig({ ...remote, MASTER_KEY: Buffer.from(MASTER_KEY, "hex").toString("base64") }).masterKey).to.deep.equal(Buffer.from(MASTER_KEY, "hex"));
+    expect(loadConfig({}).masterKey).to.equal(undefined);
   });
 
   it("refuses REGISTRY_ADDRESS in local mode, where the chain is new at every start", () => {

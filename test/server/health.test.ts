@@ -1,9 +1,13 @@
+import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { createPublicClient, http } from "viem";
 import { createApp } from "../../server/app";
 import { openDatabase, type RegistryDatabase } from "../../server/db/database";
 import { startFollower } from "../../indexer/follower";
+import { createKeyVault } from "../../server/wallets/vault";
 import { deployWithViem, type DeployedOnHardhat } from "../support/chain";
+import { RecordingMailTransport } from "../support/mail";
+import { loadConfig } from "../../server/config";
 
 describe("GET /health", () => {
   let deployed: DeployedOnHardhat;
@@ -16,7 +20,16 @@ describe("GET /health", () => {
   afterEach(() => database.close());
 
   const appFor = (publicClient = deployed.clients.publicClient) =>
-    createApp({ publicClient, registryAddress: deployed.address, db: database.db, clock: () => new Date() });
+    createApp({
+      publicClient,
+      registryAddress: deployed.address,
+      db: database.db,
+      clock: () => new Date(),
+      vault: createKeyVault(randomBytes(32)),
+      mail: new RecordingMailTransport(),
+      accounts: loadConfig({}).accounts,
+      readRules: loadConfig({}).readRules,
+    });
 
   it("reports chain id, registry, latest block, database and indexer checkpoint", async () => {
     const latest = await deployed.clients.publicClient.getBlockNumber({ cacheTime: 0 });

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { createApp, type App, type AppDeps } from "../../server/app";
 import { openDatabase, type RegistryDatabase } from "../../server/db/database";
 import { allPermissions, normalisePermissions, type OrganisationType, type Permissions } from "../../server/auth/permissions";
@@ -6,6 +6,9 @@ import { organisations, sessions, users } from "../../server/auth/schema";
 import { randomSecret, sha256Hex } from "../../server/auth/secrets";
 import { UNMATCHABLE_HASH } from "../../server/auth/passwords";
 import { deployWithViem, type DeployedOnHardhat } from "./chain";
+import { RecordingMailTransport } from "./mail";
+import { loadConfig } from "../../server/config";
+import { createKeyVault, MASTER_KEY_BYTES } from "../../server/wallets/vault";
 
 /** A controllable clock: tests move time forward explicitly. */
 export class TestClock {
@@ -22,6 +25,8 @@ export interface TestApi {
   chain: DeployedOnHardhat;
   clock: TestClock;
   deps: AppDeps;
+  /** Records the emails the app delivers (unless `mail` was overridden). */
+  mail: RecordingMailTransport;
   /** Sends a JSON request; `token` goes in as a bearer token (or pass headers yourself). */
   request(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
   close(): void;
@@ -32,7 +37,19 @@ export async function createTestApi(overrides: Partial<AppDeps> = {}): Promise<T
   const chain = await deployWithViem();
   const database = openDatabase(":memory:");
   const clock = new TestClock();
-  const deps: AppDeps = { db: database.db, publicClient: chain.clients.publicClient, registryAddress: chain.address, clock: clock.now, ...overrides };
+  const mail = new RecordingMailTransport();
+  const deps: AppDeps = {
+    db: database.db,
+    publicClient: chain.clients.publicClient,
+    registryAddress: chain.address,
+    clock: clock.now,
+    mail,
+    // The local defaults (session and invitation lifetimes, http://127.0.0.1:3000 in email links).
+    accounts: loadConfig({}).accounts,
+    readRules: loadConfig({}).readRules,
+    vault: createKeyVault(randomBytes(MASTER_KEY_BYTES)),
+    ...overrides,
+  };
   const app = createApp(deps);
   return {
     app,
@@ -40,6 +57,7 @@ export async function createTestApi(overrides: Partial<AppDeps> = {}): Promise<T
     chain,
     clock,
     deps,
+    mail,
     request(method, path, options = {}) {
       const headers: Record<string, string> = { ...(options.headers ?? {}) };
       if (options.token) headers.authorization = `Bearer ${options.token}`;

@@ -1,0 +1,31 @@
+import { z } from "@hono/zod-openapi";
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");
+
+const MEANINGS = {
+  400: "The request is not valid; `errors` names each faulty field",
+  401: "No valid credentials",
+  403: "The caller lacks the role or permission",
+  404: "No such resource for this caller",
+  409: "Conflicts with the current state (duplicate, already used)",
+  410: "No longer available (expired)",
+  413: "The request body is too large",
+  415: "The body is in a media type the route does not take",
+} as const;
+
+type ProblemStatus = keyof typeof MEANINGS;
+
+/** OpenAPI entries for the problem-details answers a route may give. */
+export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [status, { description: MEANINGS[status], content: { "application/problem+json": { schema: ProblemSchema } } }]),
+  ) as unknown as Record<S, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }>;
+}
