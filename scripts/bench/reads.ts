@@ -31,7 +31,7 @@ function batchTimes(now: number): number[] {
 }
 
 async function throughApi(dir: string): Promise<{ seconds: number; maxRssKb: number; accepted: number }> {
-  const child = fork(path.join(__dirname, "readsServer.ts"), [path.join(dir, "api.db"), String(DEVICES)], { execArgv: process.execArgv });
+  const child = fork(path.join(__dirname, "readsServer.ts"), [path.join(dir, "api.db"), String(DEVICES)], { execArgv: [...process.execArgv, ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])] });
   const ready = await new Promise<Ready>((resolve, reject) => {
     child.once("message", (m) => resolve(m as Ready));
     child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
@@ -51,7 +51,7 @@ async function throughApi(dir: string): Promise<{ seconds: number; maxRssKb: num
       });
       if (response.status !== 200) throw new Error(`batch refused: ${response.status} ${await response.text()}`);
       accepted += ((await response.json()) as { accepted: number }).accepted;
-      if (next % 100 === 0) process.stdout.write(`  ${next * BATCH} reads sent\r`);
+      if (next % 100 === 0) console.log(`  ${(next * BATCH).toLocaleString("en-US")} reads sent`);
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));

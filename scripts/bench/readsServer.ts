@@ -13,7 +13,7 @@ import { loadConfig } from "../../server/config";
 import { openDatabase } from "../../server/db/database";
 import { localMailTransport } from "../../server/notifications/transport";
 import { createKeyVault } from "../../server/wallets/vault";
-import { seedOrganisation, seedUser, TestClock, type TestApi } from "../../test/support/api";
+import { seedOrganisation, seedUser, TestClock, type Seedable } from "../../test/support/seed";
 import { validDevice } from "../../test/devices/support";
 
 const DAY = 86_400_000;
@@ -34,8 +34,7 @@ async function main() {
     vault: createKeyVault(randomBytes(32)),
     readRules: config.readRules,
   });
-  // The test helpers only need the database and the clock.
-  const seedingApi = { database, clock } as unknown as TestApi;
+  const seedingApi: Seedable = { database, clock };
   const developer = seedOrganisation(seedingApi, "developer");
   const deviceIds: string[] = [];
   for (let start = 0; start < deviceCount; start += 500) {

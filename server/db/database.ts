@@ -7,7 +7,8 @@ import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 
 const MIGRATIONS_FOLDER = path.join(__dirname, "migrations");
 
-export type Db = BetterSQLite3Database;
+/** What `drizzle()` returns: the query builder, and the better-sqlite3 client for hot paths that prepare their own statements. */
+export type Db = BetterSQLite3Database & { $client: Database.Database };
 /** The database or an open transaction: for helpers that write as part of a caller's transaction. */
 export type DbOrTx = BaseSQLiteDatabase<"sync", RunResult>;
 
