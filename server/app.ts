@@ -20,6 +20,7 @@ import { registerDocs } from "./docs/route";
 import { registerDevices } from "./devices/routes";
 import type { DeviceLocks } from "./devices/locks";
 import { READ_BATCH_MAX_BYTES, registerReads } from "./reads/routes";
+import { registerYields } from "./reads/yieldRoutes";
 import type { ReadRules } from "./reads/judgeRead";
 
 export interface AppDeps {
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): App {
   registerWallets(app, deps);
   registerDevices(app, deps);
   registerReads(app, deps);
+  registerYields(app, deps);
   registerDocs(app);
 
   app.doc31("/openapi.json", {

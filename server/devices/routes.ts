@@ -312,7 +312,13 @@ export function registerDevices(app: OpenAPIHono<AppEnv>, deps: DevicesDeps): vo
     if (!row || !canChangeOrganisation(principalOf(c), row.organisationId)) return noSuchDevice(c);
     const reason = locks.locked([row.id]).get(row.id);
     if (reason) return problem(c, 409, "Device locked", `The device is ${reason}: it cannot be removed until it is released.`);
-    db.delete(devices).where(eq(devices.id, row.id)).run();
+    try {
+      db.delete(devices).where(eq(devices.id, row.id)).run();
+    } catch (error) {
+      // Meter reads (and later certificates) refer to the device: its history must stay auditable.
+      if ((error as { code?: string }).code !== "SQLITE_CONSTRAINT_FOREIGNKEY") throw error;
+      return problem(c, 409, "Device in use", "The device has meter reads or certificates that refer to it; it cannot be removed.");
+    }
     return c.body(null, 204);
   });
 }

@@ -97,7 +97,9 @@ export function recordReads(db: Db, device: DeviceRow, reads: readonly PreparedR
   const receivedAt = context.now.getTime();
   return db.transaction(
     (tx) => {
-      let state = loadState(tx as unknown as Db, device.id, ordered);
+      const loaded = loadState(tx as unknown as Db, device.id, ordered);
+      const certifiedThrough = loaded.certifiedThrough;
+      let state = loaded.state;
       const rows: (typeof meterReads.$inferInsert)[] = [];
       const results: Omit<RecordedRead, "id">[] = [];
       for (const read of ordered) {
@@ -119,6 +121,7 @@ export function recordReads(db: Db, device: DeviceRow, reads: readonly PreparedR
           reasons: verdict.status === "rejected" ? verdict.reasons : [],
           submitted: read.submitted,
           receivedAt,
+          late: verdict.status === "accepted" && !verdict.baseline && certifiedThrough !== null && verdict.startAt.getTime() < certifiedThrough,
           submittedBy: context.submittedBy,
           apiKeyId: context.apiKeyId ?? null,
         });
@@ -137,7 +140,7 @@ function claimedWh(read: ReadInput, previousMeter: bigint | undefined): bigint {
   return previousMeter === undefined || read.valueWh < previousMeter ? 0n : read.valueWh - previousMeter;
 }
 
-function loadState(db: Db, deviceId: string, reads: readonly PreparedRead[]): DeviceReadState {
+function loadState(db: Db, deviceId: string, reads: readonly PreparedRead[]): { state: DeviceReadState; certifiedThrough: number | null } {
   const row = db.select().from(deviceReadState).where(eq(deviceReadState.deviceId, deviceId)).get();
   const history = reads.filter((r) => r.type === "history" && r.startAt);
   const historyPeriods =
@@ -158,9 +161,12 @@ function loadState(db: Db, deviceId: string, reads: readonly PreparedRead[]): De
           .all()
           .map((p) => ({ startAt: new Date(p.startAt!), endAt: new Date(p.endAt) }));
   return {
-    lockedType: row?.lockedType ?? undefined,
-    last: row?.lastEndAt != null ? { endAt: new Date(row.lastEndAt), meterWh: BigInt(row.lastMeterWh ?? 0) } : undefined,
-    historyPeriods,
+    state: {
+      lockedType: row?.lockedType ?? undefined,
+      last: row?.lastEndAt != null ? { endAt: new Date(row.lastEndAt), meterWh: BigInt(row.lastMeterWh ?? 0) } : undefined,
+      historyPeriods,
+    },
+    certifiedThrough: row?.certifiedThrough ?? null,
   };
 }
 
@@ -185,8 +191,8 @@ function insertReads(client: Database.Database, rows: (typeof meterReads.$inferI
   let statement = insertStatements.get(client);
   if (!statement) {
     statement = client.prepare(
-      `insert into meter_reads (device_id, type, status, baseline, start_at, end_at, value_wh, energy_wh, claimed_wh, reasons, submitted, received_at, submitted_by, api_key_id)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `insert into meter_reads (device_id, type, status, baseline, start_at, end_at, value_wh, energy_wh, claimed_wh, reasons, submitted, received_at, late, submitted_by, api_key_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     insertStatements.set(client, statement);
   }
@@ -206,6 +212,7 @@ function insertReads(client: Database.Database, rows: (typeof meterReads.$inferI
         JSON.stringify(r.reasons),
         JSON.stringify(r.submitted),
         r.receivedAt,
+        r.late ? 1 : 0,
         r.submittedBy,
         r.apiKeyId ?? null,
       ).lastInsertRowid,

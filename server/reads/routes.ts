@@ -7,16 +7,16 @@ import { requirePermission } from "../auth/authenticate";
 import { canChangeOrganisation, canReadOrganisation, type Principal } from "../auth/permissions";
 import type { Db } from "../db/database";
 import { readScope, refuse } from "../devices/access";
-import { findDevice, findDeviceByExternalId, type DeviceRow } from "../devices/store";
+import { findDevice, findDeviceByExternalId } from "../devices/store";
 import { principalOf, type AppEnv } from "../http/env";
 import { problemResponses } from "../http/openapi";
 import { fieldErrors, problem, type FieldError } from "../http/problem";
 import { prepareReads, recordReads, type RecordedRead } from "./ingest";
 import { READ_TYPES, type ReadRules } from "./judgeRead";
 import { localIso } from "./readTime";
-import { countryYields, meterReads } from "./schema";
+import { meterReads } from "./schema";
 import { ENERGY_UNITS } from "./units";
-import { yieldFor } from "./yields";
+import { yieldFor, yieldOverrides } from "./yields";
 
 export const MAX_READS_PER_REQUEST = 10_000;
 /** 10,000 reads as JSON take about 1 MiB; the limit leaves room for long timestamps and CSV quoting. */
@@ -55,7 +55,7 @@ const ReadResultSchema = z
   .openapi("ReadResult");
 
 const ReadRecordSchema = ReadResultSchema.omit({ index: true })
-  .extend({ type: z.enum(READ_TYPES), valueWh: z.number().int(), claimedWh: z.number().int(), receivedAt: z.string() })
+  .extend({ type: z.enum(READ_TYPES), valueWh: z.number().int(), claimedWh: z.number().int(), receivedAt: z.string(), late: z.boolean() })
   .openapi("MeterRead");
 
 const ByIdParams = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
@@ -67,6 +67,7 @@ const ListQuery = z.object({
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: "Reads ending at or before this instant" }),
   type: z.enum(READ_TYPES).optional(),
   status: z.enum(["accepted", "rejected"]).optional(),
+  late: z.enum(["true", "false"]).optional().openapi({ description: "Only reads that arrived after their period was certified (true), or the others" }),
   cursor: z.coerce.number().int().min(0).optional().openapi({ description: "nextCursor of the previous page" }),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
 });
@@ -183,6 +184,7 @@ export function registerReads(app: OpenAPIHono<AppEnv>, deps: ReadsDeps): void {
       query.to ? lte(meterReads.endAt, Date.parse(query.to)) : undefined,
       query.type ? eq(meterReads.type, query.type) : undefined,
       query.status ? eq(meterReads.status, query.status) : undefined,
+      query.late ? eq(meterReads.late, query.late === "true") : undefined,
     ];
     const where = and(...filters);
     const rows = db
@@ -273,11 +275,7 @@ function recordView(row: typeof meterReads.$inferSelect, zone: string) {
     claimedWh: row.claimedWh,
     reasons: row.reasons,
     receivedAt: new Date(row.receivedAt).toISOString(),
+    late: row.late,
   };
 }
 
-function yieldOverrides(db: Db): Map<string, number> {
-  return new Map(db.select().from(countryYields).all().map((r) => [r.countryCode, r.yieldKwhPerKwYear]));
-}
-
-export type { DeviceRow };

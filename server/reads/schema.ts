@@ -32,6 +32,11 @@ export const meterReads = sqliteTable(
     reasons: text("reasons", { mode: "json" }).$type<Rejection[]>().notNull(),
     submitted: text("submitted", { mode: "json" }).$type<SubmittedRead>().notNull(),
     receivedAt: integer("received_at").notNull(),
+    /**
+     * Arrived after issuance had already certified the device up to a later point: the next issuance run
+     * must pick it up rather than assume everything before its last window was seen.
+     */
+    late: integer("late", { mode: "boolean" }).notNull().default(false),
     submittedBy: text("submitted_by")
       .notNull()
       .references(() => users.id),
@@ -60,6 +65,8 @@ export const deviceReadState = sqliteTable("device_read_state", {
   lockedType: text("locked_type").$type<OngoingType>(),
   lastEndAt: integer("last_end_at"),
   lastMeterWh: integer("last_meter_wh"),
+  /** End of the last issuance window that certified this device (set by the issuance engine). */
+  certifiedThrough: integer("certified_through"),
 });
 
 /** Administrator-edited specific yields per country; countries not listed use the built-in defaults. */

@@ -1,3 +1,6 @@
+import type { Db } from "../db/database";
+import { countryYields } from "./schema";
+
 /**
  * Default specific yields of photovoltaics, kWh per kW of capacity per year, by ISO country code:
  * rounded long-term PV output figures for the countries D-REC devices are most common in. They feed a
@@ -16,4 +19,8 @@ export const DEFAULT_COUNTRY_YIELDS: Readonly<Record<string, number>> = {
 /** The yield that applies to a device: its own override, else the administrator's, else the default. */
 export function yieldFor(device: { countryCode: string; yieldOverride: number | null }, overrides: ReadonlyMap<string, number>): number {
   return device.yieldOverride ?? overrides.get(device.countryCode) ?? DEFAULT_COUNTRY_YIELDS[device.countryCode] ?? DEFAULT_YIELD_KWH_PER_KW_YEAR;
+}
+
+export function yieldOverrides(db: Db): Map<string, number> {
+  return new Map(db.select().from(countryYields).all().map((r) => [r.countryCode, r.yieldKwhPerKwYear]));
 }

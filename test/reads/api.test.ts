@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { createTestApi, seedOrganisation, seedUser, tableCounts, type SeededUser, type TestApi } from "../support/api";
 import { validDevice } from "../devices/support";
+import { deviceReadState } from "../../server/reads/schema";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -152,5 +153,65 @@ describe("meter reads API", () => {
     expect(accepted.filter((r) => r.baseline)).to.have.length(1);
     const periods = accepted.filter((r) => !r.baseline).map((r) => [Date.parse(r.startAt!), Date.parse(r.endAt)]).sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < periods.length; i++) expect(periods[i][0]).to.be.at.least(periods[i - 1][1]);
+  });
+
+  it("flags reads that arrive after issuance certified a later point, for the next run", async () => {
+    await post({ reads: [{ type: "delta", end: at(HOUR), value: 1 }] });
+    // What the issuance engine records after certifying the device through hour 3.
+    api.database.db.update(deviceReadState).set({ certifiedThrough: Date.parse(at(3 * HOUR)) }).run();
+    const body = await (await post({ reads: [{ type: "delta", end: at(2 * HOUR), value: 5 }, { type: "delta", end: at(4 * HOUR), value: 5 }] })).json();
+    expect(body.results.map((r: { status: string }) => r.status)).to.deep.equal(["accepted", "accepted"]);
+    const late = await (await api.request("GET", `/devices/${deviceId}/reads?late=true`, { token: developer.token })).json();
+    expect(late.items.map((r: { endAt: string }) => r.endAt)).to.deep.equal([at(2 * HOUR), at(4 * HOUR)]);
+    const onTime = await (await api.request("GET", `/devices/${deviceId}/reads?late=false`, { token: developer.token })).json();
+    expect(onTime.items.map((r: { baseline: boolean }) => r.baseline)).to.deep.equal([true]);
+  });
+
+  it("checks reads against the yield an administrator sets for the country, and its default again after removal", async () => {
+    // The device carries its own yield; without it the country's applies.
+    const plainOnboarded = api.clock.now().getTime();
+    const plain = await createDevice(developer, { externalId: "KE-0002", yieldOverride: null });
+    moveClock(() => api.clock.advance(DAY));
+    const admin = seedOrganisation(api, "admin");
+    const table = await (await api.request("GET", "/reads/yields", { token: developer.token })).json();
+    expect(table.countries.find((c: { countryCode: string }) => c.countryCode === "KE")).to.include({ yieldKwhPerKwYear: 1_700, source: "default" });
+    const hourly = (end: number, value: number) => ({ reads: [{ type: "delta", end: new Date(plainOnboarded + end * HOUR).toISOString(), value }] });
+    await post(hourly(1, 0), developer.token, `/devices/${plain}/reads`);
+    expect((await (await post(hourly(2, 2_000), developer.token, `/devices/${plain}/reads`)).json()).accepted).to.equal(1);
+
+    expect((await api.request("PUT", "/reads/yields/KE", { token: developer.token, body: { yieldKwhPerKwYear: 100 } })).status).to.equal(403);
+    const set = await api.request("PUT", "/reads/yields/KE", { token: admin.token, body: { yieldKwhPerKwYear: 100 } });
+    expect(await set.json()).to.include({ countryCode: "KE", yieldKwhPerKwYear: 100, source: "administrator" });
+    const refused = await (await post(hourly(3, 2_000), developer.token, `/devices/${plain}/reads`)).json();
+    expect(refused.results[0].reasons[0].code).to.equal("EXCEEDS_MAX_ENERGY");
+    // The device with its own yield is unaffected.
+    await post(hourly(1, 0));
+    expect((await (await post(hourly(2, 2_000))).json()).accepted).to.equal(1);
+
+    expect(await (await api.request("DELETE", "/reads/yields/KE", { token: admin.token })).json()).to.include({ yieldKwhPerKwYear: 1_700, source: "default" });
+    expect((await (await post(hourly(4, 2_000), developer.token, `/devices/${plain}/reads`)).json()).accepted).to.equal(1);
+  });
+
+  it("refuses bad yields naming the field, and changes nothing", async () => {
+    const admin = seedOrganisation(api, "admin");
+    const before = tableCounts(api);
+    for (const [path, body, field] of [
+      ["/reads/yields/XX", { yieldKwhPerKwYear: 1000 }, "path.countryCode"],
+      ["/reads/yields/KE", { yieldKwhPerKwYear: 0 }, "body.yieldKwhPerKwYear"],
+      ["/reads/yields/KE", { yieldKwhPerKwYear: 9_000 }, "body.yieldKwhPerKwYear"],
+      ["/reads/yields/KE", { yieldKwhPerKwYear: "1000" }, "body.yieldKwhPerKwYear"],
+    ] as const) {
+      const response = await api.request("PUT", path, { token: admin.token, body });
+      expect(response.status, path).to.equal(400);
+      expect((await response.json()).errors.map((e: { field: string }) => e.field)).to.include(field);
+    }
+    expect(tableCounts(api)).to.deep.equal(before);
+  });
+
+  it("keeps a device with reads from being deleted", async () => {
+    await post({ reads: [{ type: "delta", end: at(HOUR), value: 1 }] });
+    const response = await api.request("DELETE", `/devices/${deviceId}`, { token: developer.token });
+    expect(response.status).to.equal(409);
+    expect((await api.request("GET", `/devices/${deviceId}`, { token: developer.token })).status).to.equal(200);
   });
 });
