@@ -37,6 +37,8 @@ describe("server config", () => {
       METADATA_BASE_URL: "https://registry.example/metadata/",
       INDEXER_POLL_MS: "250",
       INDEXER_CONFIRMATIONS: "12",
+      READ_DEGRADATION_PER_YEAR: "0.01",
+      READ_SAFETY_MARGIN: "0.5",
       MASTER_KEY,
     });
     expect(config.local).to.equal(false);
@@ -47,6 +49,7 @@ describe("server config", () => {
     expect(config.databasePath).to.equal("/tmp/x.db");
     expect(config.metadataBaseUrl).to.equal("https://registry.example/metadata/");
     expect(config.indexer).to.deep.equal({ pollIntervalMs: 250, confirmations: 12 });
+    expect(config.readRules).to.include({ degradationPerYear: 0.01, safetyMargin: 0.5, historyMaxAgeYears: 3 });
     expect(config.masterKey).to.deep.equal(Buffer.from(MASTER_KEY, "hex"));
   });
 
