@@ -1,35 +1,24 @@
-import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { createPublicClient, http } from "viem";
 import { createApp } from "../../server/app";
 import { openDatabase, type RegistryDatabase } from "../../server/db/database";
 import { startFollower } from "../../indexer/follower";
-import { createKeyVault } from "../../server/wallets/vault";
-import { deployWithViem, type DeployedOnHardhat } from "../support/chain";
-import { RecordingMailTransport } from "../support/mail";
-import { loadConfig } from "../../server/config";
+import { createTestApi, type TestApi } from "../support/api";
+import type { DeployedOnHardhat } from "../support/chain";
 
 describe("GET /health", () => {
+  let api: TestApi;
   let deployed: DeployedOnHardhat;
   let database: RegistryDatabase;
 
   beforeEach(async () => {
-    deployed = await deployWithViem();
-    database = openDatabase(":memory:");
+    api = await createTestApi();
+    deployed = api.chain;
+    database = api.database;
   });
   afterEach(() => database.close());
 
-  const appFor = (publicClient = deployed.clients.publicClient) =>
-    createApp({
-      publicClient,
-      registryAddress: deployed.address,
-      db: database.db,
-      clock: () => new Date(),
-      vault: createKeyVault(randomBytes(32)),
-      mail: new RecordingMailTransport(),
-      accounts: loadConfig({}).accounts,
-      readRules: loadConfig({}).readRules,
-    });
+  const appFor = (publicClient = deployed.clients.publicClient) => createApp({ ...api.deps, publicClient, db: database.db });
 
   it("reports chain id, registry, latest block, database and indexer checkpoint", async () => {
     const latest = await deployed.clients.publicClient.getBlockNumber({ cacheTime: 0 });
