@@ -1,3 +1,80 @@
+CREATE TABLE `chain_checkpoint` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`block_number` integer NOT NULL,
+	`block_hash` text NOT NULL,
+	`updated_at` text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `chain_deployment` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`chain_id` integer NOT NULL,
+	`registry_address` text NOT NULL,
+	`deploy_block` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `chain_raw_logs` (
+	`block_number` integer NOT NULL,
+	`log_index` integer NOT NULL,
+	`block_hash` text NOT NULL,
+	`transaction_hash` text NOT NULL,
+	`topics` text NOT NULL,
+	`data` text NOT NULL,
+	PRIMARY KEY(`block_number`, `log_index`)
+);
+--> statement-breakpoint
+CREATE TABLE `api_keys` (
+	`id` text PRIMARY KEY NOT NULL,
+	`public_id` text NOT NULL,
+	`organisation_id` text NOT NULL,
+	`created_by` text NOT NULL,
+	`name` text NOT NULL,
+	`secret_hash` text NOT NULL,
+	`permissions` text NOT NULL,
+	`created_at` text NOT NULL,
+	`last_used_at` text,
+	`revoked_at` text,
+	FOREIGN KEY (`organisation_id`) REFERENCES `organisations`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `api_keys_public_id_unique` ON `api_keys` (`public_id`);--> statement-breakpoint
+CREATE INDEX `api_keys_organisation` ON `api_keys` (`organisation_id`);--> statement-breakpoint
+CREATE TABLE `organisations` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`type` text NOT NULL,
+	`address` text NOT NULL,
+	`created_at` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `organisations_name_unique` ON `organisations` (lower(trim("name")));--> statement-breakpoint
+CREATE TABLE `sessions` (
+	`id` text PRIMARY KEY NOT NULL,
+	`user_id` text NOT NULL,
+	`token_hash` text NOT NULL,
+	`created_at` text NOT NULL,
+	`expires_at` text NOT NULL,
+	`revoked_at` text,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `sessions_token_hash_unique` ON `sessions` (`token_hash`);--> statement-breakpoint
+CREATE INDEX `sessions_user` ON `sessions` (`user_id`);--> statement-breakpoint
+CREATE TABLE `users` (
+	`id` text PRIMARY KEY NOT NULL,
+	`organisation_id` text NOT NULL,
+	`first_name` text NOT NULL,
+	`last_name` text NOT NULL,
+	`email` text NOT NULL,
+	`password_hash` text NOT NULL,
+	`is_organisation_admin` integer NOT NULL,
+	`permissions` text NOT NULL,
+	`created_at` text NOT NULL,
+	FOREIGN KEY (`organisation_id`) REFERENCES `organisations`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `users_email_unique` ON `users` (`email`);--> statement-breakpoint
+CREATE INDEX `users_organisation` ON `users` (`organisation_id`);--> statement-breakpoint
 CREATE TABLE `device_upload_jobs` (
 	`id` text PRIMARY KEY NOT NULL,
 	`organisation_id` text NOT NULL,
@@ -129,6 +206,7 @@ CREATE TABLE `device_read_state` (
 	`locked_type` text,
 	`last_end_at` integer,
 	`last_meter_wh` integer,
+	`certified_through` integer,
 	FOREIGN KEY (`device_id`) REFERENCES `devices`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
@@ -146,6 +224,7 @@ CREATE TABLE `meter_reads` (
 	`reasons` text NOT NULL,
 	`submitted` text NOT NULL,
 	`received_at` integer NOT NULL,
+	`late` integer DEFAULT false NOT NULL,
 	`submitted_by` text NOT NULL,
 	`api_key_id` text,
 	FOREIGN KEY (`device_id`) REFERENCES `devices`(`id`) ON UPDATE no action ON DELETE no action,
@@ -153,4 +232,29 @@ CREATE TABLE `meter_reads` (
 );
 --> statement-breakpoint
 CREATE INDEX `meter_reads_device_end` ON `meter_reads` (`device_id`,`end_at`);--> statement-breakpoint
-CREATE INDEX `meter_reads_device_status_end` ON `meter_reads` (`device_id`,`status`,`end_at`);
+CREATE INDEX `meter_reads_device_status_end` ON `meter_reads` (`device_id`,`status`,`end_at`);--> statement-breakpoint
+CREATE TABLE `wallet_challenges` (
+	`id` text PRIMARY KEY NOT NULL,
+	`organisation_id` text NOT NULL,
+	`address` text NOT NULL,
+	`message` text NOT NULL,
+	`created_at` text NOT NULL,
+	`expires_at` text NOT NULL,
+	`used_at` text,
+	FOREIGN KEY (`organisation_id`) REFERENCES `organisations`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `wallet_challenges_organisation` ON `wallet_challenges` (`organisation_id`);--> statement-breakpoint
+CREATE TABLE `wallets` (
+	`address` text PRIMARY KEY NOT NULL,
+	`organisation_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`sealed_key` text,
+	`created_by` text NOT NULL,
+	`created_at` text NOT NULL,
+	FOREIGN KEY (`organisation_id`) REFERENCES `organisations`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `wallets_organisation` ON `wallets` (`organisation_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `wallets_one_managed_per_organisation` ON `wallets` (`organisation_id`) WHERE "wallets"."kind" = 'managed';
