@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { asc, eq } from "drizzle-orm";
 import { duplicateAccountFields, insertOrganisation, organisationView } from "../auth/accounts";
 import { AddressSchema, EmailSchema, IdParamSchema, json, jsonBody, OrganisationNameSchema, OrganisationSchema, PersonNameSchema, SECURED } from "../auth/apiSchemas";
-import { requireOrganisationType } from "../auth/authenticate";
+import { requireOrganisationType, requirePermission } from "../auth/authenticate";
 import { allPermissions, normalisePermissions, ORGANISATION_TYPES } from "../auth/permissions";
 import { deliverOutbox, type AccountDeps } from "../auth/deps";
 import { organisations } from "../auth/schema";
@@ -26,7 +26,7 @@ const createOrganisationRoute = createRoute({
   path: "/admin/organisations",
   tags: ["admin"],
   summary: "Create an organisation of any type and invite its first user as its admin",
-  middleware: [requireOrganisationType("admin")] as const,
+  middleware: [requireOrganisationType("admin"), requirePermission("organisation", "WRITE")] as const,
   security: SECURED,
   request: jsonBody(NewOrganisationBody),
   responses: {
@@ -40,7 +40,7 @@ const listOrganisationsRoute = createRoute({
   path: "/admin/organisations",
   tags: ["admin"],
   summary: "Every organisation (platform administrators and auditors)",
-  middleware: [requireOrganisationType("admin", "auditor")] as const,
+  middleware: [requireOrganisationType("admin", "auditor"), requirePermission("organisation", "READ")] as const,
   security: SECURED,
   request: { query: z.object({ type: z.enum(ORGANISATION_TYPES).optional().openapi({ param: { name: "type", in: "query" } }) }) },
   responses: { 200: json(z.object({ organisations: z.array(OrganisationSchema) }), "Oldest first"), ...problemResponses(400, 401, 403) },
@@ -54,7 +54,7 @@ const inviteIntoRoute = createRoute({
   tags: ["admin"],
   summary: "Invite a user into any organisation, as its admin or with given permissions",
   description: "How auditor organisations, whose own users change nothing, get more members.",
-  middleware: [requireOrganisationType("admin")] as const,
+  middleware: [requireOrganisationType("admin"), requirePermission("organisation", "WRITE")] as const,
   security: SECURED,
   request: { params: IdParamSchema, ...jsonBody(AdminInviteBody) },
   responses: { 201: json(InvitationSchema, "Invited"), ...problemResponses(400, 401, 403, 404, 409) },

@@ -4,7 +4,7 @@ import { problemResponses } from "../http/openapi";
 import { problem } from "../http/problem";
 import { apiKeyView, createApiKey, findApiKey, listApiKeys, revokeApiKey } from "./apiKeys";
 import { grantErrors, IdParamSchema, json, jsonBody, PermissionsSchema, SECURED } from "./apiSchemas";
-import { requirePermission } from "./authenticate";
+import { requirePermission, requireSession } from "./authenticate";
 import { OrganisationQuerySchema } from "./organisationRoutes";
 import { organisationToRead } from "./organisationScope";
 import { canChangeOrganisation, normalisePermissions } from "./permissions";
@@ -39,7 +39,7 @@ const createKeyRoute = createRoute({
   tags: ["api keys"],
   summary: "Create an API key for machine clients; the full key is in this answer only",
   description: "Send it as `Authorization: ApiKey <key>` or `X-API-Key: <key>`. A key holds at most the permissions of its creator.",
-  middleware: [requirePermission("organisation", "WRITE")] as const,
+  middleware: [requireSession, requirePermission("organisation", "WRITE")] as const,
   security: SECURED,
   request: jsonBody(NewApiKeyBody),
   responses: {
@@ -64,7 +64,7 @@ const revokeKeyRoute = createRoute({
   path: "/organisation/api-keys/{id}",
   tags: ["api keys"],
   summary: "Revoke an API key; requests with it are refused from now on",
-  middleware: [requirePermission("organisation", "DELETE")] as const,
+  middleware: [requireSession, requirePermission("organisation", "DELETE")] as const,
   security: SECURED,
   request: { params: IdParamSchema },
   responses: { 204: { description: "Revoked (also when it already was)" }, ...problemResponses(400, 401, 403, 404) },

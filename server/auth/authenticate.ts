@@ -4,7 +4,7 @@ import type { Db } from "../db/database";
 import type { AppEnv } from "../http/env";
 import { problem } from "../http/problem";
 import { parseApiKey } from "./apiKeys";
-import { can, type Action, type Module, type OrganisationType, type Principal } from "./permissions";
+import { can, intersectPermissions, type Action, type Module, type OrganisationType, type Principal } from "./permissions";
 import { apiKeys, organisations, sessions, users } from "./schema";
 import { equalHex, sha256Hex } from "./secrets";
 
@@ -23,12 +23,16 @@ export function authenticate(db: Db, clock: Clock): MiddlewareHandler<AppEnv> {
     const [scheme, credential] = header ? splitAuthorization(header) : ["apikey", apiKeyHeader!];
     const now = clock().toISOString();
     const principal =
-      scheme === "bearer" ? sessionPrincipal(db, credential, now) : scheme === "apikey" ? apiKeyPrincipal(db, credential, now) : undefined;
+      scheme === "bearer" ? sessionPrincipal(db, credential, now) : scheme === "apikey" ? apiKeyPrincipal(db, credential) : undefined;
     if (!principal) {
       return problem(c, 401, "Unauthenticated", "The credentials are unknown, expired or revoked. Log in again or use a valid API key.");
     }
     c.set("principal", principal);
-    return next();
+    await next();
+    // Recorded only for a request that went through: a refused one writes nothing.
+    if (principal.apiKeyId && c.res.status < 400) {
+      db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, principal.apiKeyId)).run();
+    }
   };
 }
 
@@ -95,18 +99,18 @@ function sessionPrincipal(db: Db, token: string, now: string): Principal | undef
   };
 }
 
-function apiKeyPrincipal(db: Db, key: string, now: string): Principal | undefined {
+function apiKeyPrincipal(db: Db, key: string): Principal | undefined {
   const parsed = parseApiKey(key);
   if (!parsed) return undefined;
   const { publicId, secret } = parsed;
   const row = db
-    .select({ key: apiKeys, organisation: organisations })
+    .select({ key: apiKeys, organisation: organisations, creator: users })
     .from(apiKeys)
     .innerJoin(organisations, eq(organisations.id, apiKeys.organisationId))
+    .innerJoin(users, eq(users.id, apiKeys.createdBy))
     .where(and(eq(apiKeys.publicId, publicId), isNull(apiKeys.revokedAt)))
     .get();
   if (!row || !equalHex(sha256Hex(secret), row.key.secretHash)) return undefined;
-  db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.key.id)).run();
   return {
     kind: "apiKey",
     userId: row.key.createdBy,
@@ -114,6 +118,7 @@ function apiKeyPrincipal(db: Db, key: string, now: string): Principal | undefine
     organisationId: row.organisation.id,
     organisationType: row.organisation.type,
     isOrganisationAdmin: false,
-    permissions: row.key.permissions,
+    // Never more than its creator may do today: demoting a person also narrows the keys they made.
+    permissions: row.creator.isOrganisationAdmin ? row.key.permissions : intersectPermissions(row.key.permissions, row.creator.permissions),
   };
 }

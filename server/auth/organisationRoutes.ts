@@ -5,7 +5,7 @@ import { problemResponses } from "../http/openapi";
 import { problem } from "../http/problem";
 import { organisationView, userView } from "./accounts";
 import { IdParamSchema, json, jsonBody, OrganisationSchema, PermissionsSchema, SECURED, UserSchema } from "./apiSchemas";
-import { requireAuthenticated, requirePermission } from "./authenticate";
+import { requirePermission } from "./authenticate";
 import { organisationToRead } from "./organisationScope";
 import { canManageUsers, canReadOrganisation, changedAccess } from "./permissions";
 import type { AccountDeps } from "./deps";
@@ -55,7 +55,7 @@ const changeAccessRoute = createRoute({
   tags: ["organisation"],
   summary: "Change a user's permissions or admin flag (organisation admins in their organisation, platform administrators anywhere)",
   description: "Nobody changes their own admin flag, so an organisation cannot lose its last admin by accident.",
-  middleware: [requireAuthenticated] as const,
+  middleware: [requirePermission("organisation", "UPDATE")] as const,
   security: SECURED,
   request: { params: IdParamSchema, ...jsonBody(AccessChangeBody) },
   responses: { 200: json(UserSchema, "The user after the change"), ...problemResponses(400, 401, 403, 404) },

@@ -53,16 +53,14 @@ export function normalisePermissions(requested: Permissions | undefined): Permis
   return result;
 }
 
-/** Whether the principal may perform `action` on `module` in its own organisation. */
+/**
+ * Whether the principal may perform `action` on `module`. A member's own ACL applies in every kind of
+ * organisation (a read-only member of the platform administration is read-only); auditors are further
+ * capped at READ whatever their ACL says. Whose data it may touch is a separate question (see below).
+ */
 export function can(principal: Principal, module: Module, action: Action): boolean {
-  switch (principal.organisationType) {
-    case "admin":
-      return true;
-    case "auditor":
-      return action === "READ";
-    default:
-      return principal.isOrganisationAdmin || (principal.permissions[module]?.includes(action) ?? false);
-  }
+  if (principal.organisationType === "auditor" && action !== "READ") return false;
+  return principal.isOrganisationAdmin || (principal.permissions[module]?.includes(action) ?? false);
 }
 
 /** Platform administrators and auditors see every organisation's data; everyone else only their own. */
@@ -90,9 +88,14 @@ export function permissionsBeyond(requested: Permissions, held: Principal): Perm
   return beyond;
 }
 
-/** A principal may grant only what it holds itself (API keys, invitations). */
-export function isSubsetOf(requested: Permissions, held: Principal): boolean {
-  return Object.keys(permissionsBeyond(requested, held)).length === 0;
+/** The actions both ACLs grant, module by module. */
+export function intersectPermissions(a: Permissions, b: Permissions): Permissions {
+  const result: Permissions = {};
+  for (const module of MODULES) {
+    const both = (a[module] ?? []).filter((action) => b[module]?.includes(action));
+    if (both.length > 0) result[module] = both;
+  }
+  return result;
 }
 
 /** What the principal may actually do, module by module, once its organisation type and admin flag are applied. */
@@ -106,13 +109,13 @@ export function effectivePermissions(principal: Principal): Permissions {
 }
 
 /**
- * Who may change users' permissions and admin flags: platform administrators anywhere, an organisation's
- * admin inside it. An API key never may, even one created by an admin, and auditors change nothing.
+ * Who may change users' permissions and admin flags: the platform administration's admins anywhere, an
+ * organisation's admin inside it. An API key never may, even one created by an admin, and auditors change nothing.
  */
 export function canManageUsers(principal: Principal, organisationId: string): boolean {
-  if (principal.kind !== "user") return false;
+  if (principal.kind !== "user" || !principal.isOrganisationAdmin) return false;
   if (principal.organisationType === "admin") return true;
-  return principal.organisationType !== "auditor" && principal.isOrganisationAdmin && principal.organisationId === organisationId;
+  return principal.organisationType !== "auditor" && principal.organisationId === organisationId;
 }
 
 /**

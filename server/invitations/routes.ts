@@ -15,7 +15,7 @@ import {
   SECURED,
   UserSchema,
 } from "../auth/apiSchemas";
-import { requirePermission } from "../auth/authenticate";
+import { requirePermission, requireSession } from "../auth/authenticate";
 import { OrganisationQuerySchema } from "../auth/organisationRoutes";
 import { organisationToRead } from "../auth/organisationScope";
 import { hashPassword } from "../auth/passwords";
@@ -75,7 +75,7 @@ const inviteRoute = createRoute({
   tags: ["invitations"],
   summary: "Invite someone into the caller's organisation; the link goes to their email",
   description: "The invitee gets at most the inviter's own permissions.",
-  middleware: [requirePermission("organisation", "WRITE")] as const,
+  middleware: [requireSession, requirePermission("organisation", "WRITE")] as const,
   security: SECURED,
   request: jsonBody(InviteBody),
   responses: { 201: json(InvitationSchema, "Invited"), ...problemResponses(400, 401, 403, 409) },
@@ -97,7 +97,7 @@ const revokeRoute = createRoute({
   path: "/organisation/invitations/{id}",
   tags: ["invitations"],
   summary: "Withdraw a pending invitation; its link stops working",
-  middleware: [requirePermission("organisation", "DELETE")] as const,
+  middleware: [requireSession, requirePermission("organisation", "DELETE")] as const,
   security: SECURED,
   request: { params: IdParamSchema },
   responses: { 204: { description: "Revoked" }, ...problemResponses(400, 401, 403, 404, 409) },

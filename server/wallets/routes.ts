@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { json, jsonBody, SECURED } from "../auth/apiSchemas";
-import { requirePermission } from "../auth/authenticate";
+import { requirePermission, requireSession } from "../auth/authenticate";
 import { canChangeOrganisation, canReadOrganisation } from "../auth/permissions";
 import { organisations } from "../auth/schema";
 import type { Db } from "../db/database";
@@ -66,7 +66,7 @@ const challengeRoute = createRoute({
   tags: ["wallets"],
   summary: "Start binding an address: get a one-time message to sign with it",
   security: SECURED,
-  middleware: [requirePermission("organisation", "WRITE")] as const,
+  middleware: [requireSession, requirePermission("organisation", "WRITE")] as const,
   request: jsonBody(z.strictObject({ address: AddressSchema })),
   responses: {
     201: json(ChallengeSchema, `A challenge, valid for ${CHALLENGE_TTL_MS / 60_000} minutes and usable once`),
@@ -80,7 +80,7 @@ const bindRoute = createRoute({
   tags: ["wallets"],
   summary: "Bind an address by sending its signature of a challenge",
   security: SECURED,
-  middleware: [requirePermission("organisation", "WRITE")] as const,
+  middleware: [requireSession, requirePermission("organisation", "WRITE")] as const,
   request: jsonBody(
     z.strictObject({
       challengeId: z.uuid(),
@@ -99,7 +99,7 @@ const unbindRoute = createRoute({
   tags: ["wallets"],
   summary: "Unbind a bound address",
   security: SECURED,
-  middleware: [requirePermission("organisation", "DELETE")] as const,
+  middleware: [requireSession, requirePermission("organisation", "DELETE")] as const,
   request: { params: z.object({ address: AddressSchema }) },
   responses: {
     204: { description: "Unbound" },
@@ -114,7 +114,7 @@ const managedRoute = createRoute({
   summary: "Create the developer organisation's managed wallet, which pays issuance gas",
   description: "The platform generates the key and keeps it sealed (AES-256-GCM); only the address is ever returned.",
   security: SECURED,
-  middleware: [requirePermission("organisation", "WRITE")] as const,
+  middleware: [requireSession, requirePermission("organisation", "WRITE")] as const,
   responses: {
     201: json(WalletSchema, "The managed wallet's address"),
     ...problemResponses(401, 403, 409),

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { allPermissions } from "../../server/auth/permissions";
-import { createTestApi, seedOrganisation, tableCounts, type SeededUser, type TestApi } from "../support/api";
+import { createTestApi, seedOrganisation, seedUser, tableCounts, type SeededUser, type TestApi } from "../support/api";
 import { GOOD_PASSWORD, login } from "../support/accounts";
 import { uniqueEmail } from "../support/acl";
 
@@ -26,6 +26,18 @@ describe("admin: /admin/organisations", () => {
     const token = api.mail.lastLink(email).split("/invitations/")[1];
     return api.request("POST", `/invitations/${token}/accept`, { body: { password: GOOD_PASSWORD, passwordConfirmation: GOOD_PASSWORD } });
   };
+
+  it("holds a member of the platform administration to the permissions it was given", async () => {
+    const reader = seedUser(api, platform.organisationId, { isOrganisationAdmin: false, permissions: { organisation: ["READ"] } });
+    const before = tableCounts(api);
+    expect((await create(newOrganisation({ type: "admin" }), reader.token)).status).to.equal(403);
+    expect((await api.request("PUT", "/reads/yields/KE", { token: reader.token, body: { yieldKwhPerKwYear: 1 } })).status).to.equal(403);
+    expect((await api.request("PATCH", `/organisation/users/${platform.userId}/permissions`, { token: reader.token, body: { isOrganisationAdmin: false } })).status).to.equal(403);
+    expect(tableCounts(api)).to.deep.equal(before);
+    expect((await api.request("GET", "/admin/organisations", { token: reader.token })).status).to.equal(200);
+    const me = await (await api.request("GET", "/auth/me", { token: reader.token })).json();
+    expect(me.permissions).to.deep.equal({ organisation: ["READ"] });
+  });
 
   it("creates an auditor organisation and invites its first user as its admin, who can then read everything", async () => {
     const body = newOrganisation();

@@ -143,4 +143,32 @@ describe("accounts: /organisation/api-keys", () => {
       .all("0000000000000001") as { detail: string }[];
     expect(plan.map((row) => row.detail).join(" | ")).to.match(/SEARCH api_keys USING INDEX api_keys_public_id_unique \(public_id=\?\)/);
   });
+
+  it("narrows a key to what its creator may do today, and cannot mint keys or invitations itself", async () => {
+    const creator = seedUser(api, owner.organisationId, { isOrganisationAdmin: true });
+    const { key } = await (await create(creator.token, { name: "broad", permissions: { organisation: ["READ", "WRITE"], devices: ["READ", "WRITE"] } })).json();
+    const asKey = { "x-api-key": key };
+    // Credentials are for people: a leaked gateway key must not be able to make more credentials.
+    expect((await api.request("POST", "/organisation/api-keys", { headers: asKey, body: { name: "child", permissions: { devices: ["READ"] } } })).status).to.equal(403);
+    expect((await api.request("POST", "/organisation/invitations", { headers: asKey, body: { email: "x@example.test", firstName: "X", lastName: "Y" } })).status).to.equal(403);
+
+    const demote = await api.request("PATCH", `/organisation/users/${creator.userId}/permissions`, {
+      token: owner.token,
+      body: { isOrganisationAdmin: false, permissions: { devices: ["READ"] } },
+    });
+    expect(demote.status).to.equal(200);
+    const effective = (await (await me(asKey)).json()).permissions;
+    expect(effective).to.deep.equal({ devices: ["READ"] });
+  });
+
+  it("writes nothing, not even its last use, when a key's request is refused", async () => {
+    const { id, key } = await (await create(owner.token, { name: "reader", permissions: { devices: ["READ"] } })).json();
+    const before = tableCounts(api);
+    const refused = await api.request("POST", "/devices", { headers: { "x-api-key": key }, body: {} });
+    expect(refused.status).to.equal(403);
+    expect(tableCounts(api)).to.deep.equal(before);
+    expect(api.database.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get()!.lastUsedAt).to.equal(null);
+    expect((await me({ "x-api-key": key })).status).to.equal(200);
+    expect(api.database.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get()!.lastUsedAt).to.equal(api.clock.now().toISOString());
+  });
 });

@@ -8,7 +8,7 @@ import {
   canReadOrganisation,
   changedAccess,
   effectivePermissions,
-  isSubsetOf,
+  intersectPermissions,
   MODULES,
   normalisePermissions,
   permissionsBeyond,
@@ -56,8 +56,8 @@ describe("permission policy (server/auth/permissions.ts)", () => {
       for (const module of MODULES) for (const action of ACTIONS) expect(can(admin, module, action), `${module} ${action}`).to.equal(true);
     });
 
-    it("lets platform administrators do everything and auditors only read, whatever their ACL", () => {
-      const platform = principal({ organisationType: "admin" });
+    it("lets the platform administration's admins do everything and auditors only read, whatever their ACL", () => {
+      const platform = principal({ organisationType: "admin", isOrganisationAdmin: true });
       const auditor = principal({ organisationType: "auditor", isOrganisationAdmin: true, permissions: allPermissions() });
       for (const module of MODULES) {
         for (const action of ACTIONS) {
@@ -65,6 +65,14 @@ describe("permission policy (server/auth/permissions.ts)", () => {
           expect(can(auditor, module, action), `${module} ${action}`).to.equal(action === "READ");
         }
       }
+    });
+
+    it("holds a member of the platform administration to its own ACL", () => {
+      const reader = principal({ organisationType: "admin", permissions: { organisation: ["READ"] } });
+      expect(can(reader, "organisation", "READ")).to.equal(true);
+      expect(can(reader, "organisation", "WRITE")).to.equal(false);
+      expect(can(reader, "reads", "UPDATE")).to.equal(false);
+      expect(canManageUsers(reader, "org-b")).to.equal(false);
     });
   });
 
@@ -94,12 +102,11 @@ describe("permission policy (server/auth/permissions.ts)", () => {
     it("names exactly the requested permissions the grantor lacks", () => {
       const requested: Permissions = { devices: ["READ", "DELETE"], organisation: ["READ"], reads: ["WRITE"] };
       expect(permissionsBeyond(requested, grantor)).to.deep.equal({ devices: ["DELETE"], reads: ["WRITE"] });
-      expect(isSubsetOf(requested, grantor)).to.equal(false);
     });
 
     it("accepts a subset, and the empty set", () => {
-      expect(isSubsetOf({ devices: ["WRITE"] }, grantor)).to.equal(true);
-      expect(isSubsetOf({}, grantor)).to.equal(true);
+      expect(permissionsBeyond({ devices: ["WRITE"] }, grantor)).to.deep.equal({});
+      expect(permissionsBeyond({}, grantor)).to.deep.equal({});
     });
 
     it("refuses read-only everywhere to a grantor who cannot read every module", () => {
@@ -108,8 +115,14 @@ describe("permission policy (server/auth/permissions.ts)", () => {
 
     it("lets an auditor grant nothing but reads", () => {
       const auditor = principal({ organisationType: "auditor", isOrganisationAdmin: true });
-      expect(isSubsetOf(readOnlyPermissions(), auditor)).to.equal(true);
-      expect(isSubsetOf({ devices: ["WRITE"] }, auditor)).to.equal(false);
+      expect(permissionsBeyond(readOnlyPermissions(), auditor)).to.deep.equal({});
+      expect(permissionsBeyond({ devices: ["WRITE"] }, auditor)).to.deep.equal({ devices: ["WRITE"] });
+    });
+
+    it("intersects two ACLs module by module", () => {
+      expect(intersectPermissions({ devices: ["READ", "WRITE"], reads: ["WRITE"] }, { devices: ["WRITE", "DELETE"], organisation: ["READ"] })).to.deep.equal({
+        devices: ["WRITE"],
+      });
     });
   });
 
@@ -125,7 +138,7 @@ describe("permission policy (server/auth/permissions.ts)", () => {
     it("allows an organisation's admin inside it and platform administrators anywhere", () => {
       expect(canManageUsers(principal({ isOrganisationAdmin: true }), "org-a")).to.equal(true);
       expect(canManageUsers(principal({ isOrganisationAdmin: true }), "org-b")).to.equal(false);
-      expect(canManageUsers(principal({ organisationType: "admin" }), "org-b")).to.equal(true);
+      expect(canManageUsers(principal({ organisationType: "admin", isOrganisationAdmin: true }), "org-b")).to.equal(true);
     });
 
     it("refuses members, auditors (even their admin) and API keys (even an admin's)", () => {
