@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { allPermissions } from "../../server/auth/permissions";
-import { createTestApi, seedOrganisation, seedUser, tableCounts, type SeededUser, type TestApi } from "../support/api";
+import { createTestApi, seedOrganisation, seedUser, tableSnapshot, type SeededUser, type TestApi } from "../support/api";
 import { GOOD_PASSWORD, login } from "../support/accounts";
 import { uniqueEmail } from "../support/acl";
 
@@ -29,11 +29,11 @@ describe("admin: /admin/organisations", () => {
 
   it("holds a member of the platform administration to the permissions it was given", async () => {
     const reader = seedUser(api, platform.organisationId, { isOrganisationAdmin: false, permissions: { organisation: ["READ"] } });
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     expect((await create(newOrganisation({ type: "admin" }), reader.token)).status).to.equal(403);
     expect((await api.request("PUT", "/reads/yields/KE", { token: reader.token, body: { yieldKwhPerKwYear: 1 } })).status).to.equal(403);
     expect((await api.request("PATCH", `/organisation/users/${platform.userId}/permissions`, { token: reader.token, body: { isOrganisationAdmin: false } })).status).to.equal(403);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
     expect((await api.request("GET", "/admin/organisations", { token: reader.token })).status).to.equal(200);
     const me = await (await api.request("GET", "/auth/me", { token: reader.token })).json();
     expect(me.permissions).to.deep.equal({ organisation: ["READ"] });
@@ -67,18 +67,18 @@ describe("admin: /admin/organisations", () => {
 
   it("refuses a taken name (409 naming name) or a first user's email that has an account (409 naming firstUser.email), writing nothing", async () => {
     const existing = seedOrganisation(api, "developer", { name: "Taken Name Ltd" });
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const nameTaken = await create(newOrganisation({ name: "taken name ltd" }));
     expect(nameTaken.status).to.equal(409);
     expect((await nameTaken.json()).errors.map((e: { field: string }) => e.field)).to.deep.equal(["body.name"]);
     const emailTaken = await create(newOrganisation({ firstUser: { email: existing.email, firstName: "A", lastName: "B" } }));
     expect(emailTaken.status).to.equal(409);
     expect((await emailTaken.json()).errors.map((e: { field: string }) => e.field)).to.deep.equal(["body.firstUser.email"]);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
   });
 
   it("refuses bad bodies with 400 naming the field, writing nothing", async () => {
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const cases: [unknown, string][] = [
       [newOrganisation({ type: "regulator" }), "body.type"],
       [newOrganisation({ firstUser: undefined }), "body.firstUser"],
@@ -91,7 +91,7 @@ describe("admin: /admin/organisations", () => {
       expect(response.status, JSON.stringify(body)).to.equal(400);
       expect((await response.json()).errors.map((e: { field: string }) => e.field), JSON.stringify(body)).to.include(field);
     }
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
   });
 
   it("lists every organisation to administrators and auditors, filtered by type on request", async () => {

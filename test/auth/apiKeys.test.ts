@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { createApiKey, parseApiKey } from "../../server/auth/apiKeys";
 import { apiKeys } from "../../server/auth/schema";
 import { sha256Hex } from "../../server/auth/secrets";
-import { createTestApi, seedOrganisation, seedUser, tableCounts, type SeededUser, type TestApi } from "../support/api";
+import { createTestApi, seedOrganisation, seedUser, tableSnapshot, type SeededUser, type TestApi } from "../support/api";
 
 describe("accounts: /organisation/api-keys", () => {
   let api: TestApi;
@@ -78,17 +78,17 @@ describe("accounts: /organisation/api-keys", () => {
 
   it("grants a key only permissions its creator holds: 403 naming each one, nothing written", async () => {
     const member = seedUser(api, owner.organisationId, { isOrganisationAdmin: false, permissions: { organisation: ["READ", "WRITE"], devices: ["READ"] } });
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const response = await create(member.token, { name: "too strong", permissions: { devices: ["READ", "WRITE"], reads: ["READ"] } });
     expect(response.status).to.equal(403);
     expect((await response.json()).errors.map((e: { field: string }) => e.field)).to.deep.equal(["body.permissions.devices", "body.permissions.reads"]);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
     expect((await create(member.token, { name: "fine", permissions: { devices: ["READ"] } })).status).to.equal(201);
   });
 
   it("refuses bad bodies with 400 naming the field, writing nothing", async () => {
     const otherOrganisation = seedOrganisation(api, "buyer").organisationId;
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const cases: [unknown, string][] = [
       [{ permissions: { devices: ["READ"] } }, "body.name"],
       [{ name: "", permissions: { devices: ["READ"] } }, "body.name"],
@@ -104,7 +104,7 @@ describe("accounts: /organisation/api-keys", () => {
       expect(response.status, JSON.stringify(body)).to.equal(400);
       expect((await response.json()).errors.map((e: { field: string }) => e.field), JSON.stringify(body)).to.include(field);
     }
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
   });
 
   it("scopes a key to its organisation: it sees that organisation's data only", async () => {
@@ -163,10 +163,10 @@ describe("accounts: /organisation/api-keys", () => {
 
   it("writes nothing, not even its last use, when a key's request is refused", async () => {
     const { id, key } = await (await create(owner.token, { name: "reader", permissions: { devices: ["READ"] } })).json();
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const refused = await api.request("POST", "/devices", { headers: { "x-api-key": key }, body: {} });
     expect(refused.status).to.equal(403);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
     expect(api.database.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get()!.lastUsedAt).to.equal(null);
     expect((await me({ "x-api-key": key })).status).to.equal(200);
     expect(api.database.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get()!.lastUsedAt).to.equal(api.clock.now().toISOString());

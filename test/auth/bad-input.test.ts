@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { bodyLimitFor, DEFAULT_BODY_LIMIT, MiB } from "../../server/http/bodyLimit";
-import { createTestApi, seedOrganisation, tableCounts, type SeededUser, type TestApi } from "../support/api";
+import { createTestApi, seedOrganisation, tableCounts, tableSnapshot, type SeededUser, type TestApi } from "../support/api";
 import { signUpBody } from "../support/accounts";
 
 /** What every account endpoint does with input no client should send: a 4xx problem, and nothing written. */
@@ -42,7 +42,7 @@ describe("bad input to the account endpoints", () => {
         api.request(endpoint.method, endpoint.path, { token: (endpoint.asPlatformAdmin ? platform : admin).token, body, headers });
 
       it("refuses each missing field, a wrong type in each field, and an unknown field, naming the field; writes nothing", async () => {
-        const before = tableCounts(api);
+        const before = tableSnapshot(api);
         for (const field of Object.keys(endpoint.valid())) {
           const missing = endpoint.valid();
           delete missing[field];
@@ -55,17 +55,17 @@ describe("bad input to the account endpoints", () => {
         }
         const extra = await expectRefused(await send({ ...endpoint.valid(), userId: admin.userId }), 400, "extra field");
         expect(extra.errors).to.deep.include({ field: "body.userId", message: "is not a field of this request" });
-        expect(tableCounts(api)).to.deep.equal(before);
+        expect(tableSnapshot(api)).to.deep.equal(before);
       });
 
       it("refuses malformed JSON (400), another media type (415), and a body over 1 MiB (413); writes nothing", async () => {
-        const before = tableCounts(api);
+        const before = tableSnapshot(api);
         await expectRefused(await send('{"email": "x@example.org",'), 400, "malformed");
         await expectRefused(await send("email=x", { "content-type": "application/x-www-form-urlencoded" }), 415, "form");
         const oversized = { ...endpoint.valid(), padding: "x".repeat(DEFAULT_BODY_LIMIT) };
         const tooLarge = await expectRefused(await send(oversized), 413, "oversized");
         expect(tooLarge.detail).to.contain(String(DEFAULT_BODY_LIMIT));
-        expect(tableCounts(api)).to.deep.equal(before);
+        expect(tableSnapshot(api)).to.deep.equal(before);
       });
 
       it("treats strings built to break SQL as plain values: refused, or stored and returned verbatim", async () => {

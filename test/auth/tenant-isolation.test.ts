@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { createApiKey } from "../../server/auth/apiKeys";
 import { users } from "../../server/auth/schema";
 import { invitations } from "../../server/invitations/schema";
-import { createTestApi, seedOrganisation, seedUser, tableCounts, type SeededUser, type TestApi } from "../support/api";
+import { createTestApi, seedOrganisation, seedUser, tableSnapshot, type SeededUser, type TestApi } from "../support/api";
 import { uniqueEmail } from "../support/acl";
 
 /** Organisation A's admin, member and API key against organisation B's users, invitations and API keys. */
@@ -56,7 +56,7 @@ describe("tenant isolation of accounts data", () => {
   });
 
   it("answers A's changes to B's user, invitation and key with 404, changing nothing", async () => {
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const member = api.database.db.select().from(users).where(eq(users.id, bMember.userId)).get();
     const attempts: [string, string, unknown?][] = [
       ["PATCH", `/organisation/users/${bMember.userId}/permissions`, { isOrganisationAdmin: true }],
@@ -71,18 +71,19 @@ describe("tenant isolation of accounts data", () => {
     }
     expect(api.database.db.select().from(users).where(eq(users.id, bMember.userId)).get()).to.deep.equal(member);
     expect(api.database.db.select().from(invitations).where(eq(invitations.id, bInvitationId)).get()!.state).to.equal("pending");
+    expect(tableSnapshot(api)).to.deep.equal(before);
+    // B's key still works (and this successful use is recorded, so it comes after the comparison).
     expect((await api.request("GET", "/auth/me", { headers: { "x-api-key": bKey.key } })).status).to.equal(200);
-    expect(tableCounts(api)).to.deep.equal(before);
   });
 
   it("keeps what A creates in A, whatever organisation id A slips in", async () => {
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const smuggled = await api.request("POST", "/organisation/api-keys", {
       token: a.token,
       body: { name: "smuggled", permissions: { organisation: ["READ"] }, organisationId: b.organisationId },
     });
     expect(smuggled.status).to.equal(400);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
     const created = await (await api.request("POST", "/organisation/api-keys", { token: a.token, body: { name: "mine", permissions: { organisation: ["READ"] } } })).json();
     expect(created.organisationId).to.equal(a.organisationId);
     const viaQuery = await api.request("POST", `/organisation/invitations?organisationId=${b.organisationId}`, {

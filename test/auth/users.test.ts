@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { allPermissions, readOnlyPermissions } from "../../server/auth/permissions";
 import { users } from "../../server/auth/schema";
-import { createTestApi, seedOrganisation, seedUser, tableCounts, type SeededUser, type TestApi } from "../support/api";
+import { createTestApi, seedOrganisation, seedUser, tableSnapshot, type SeededUser, type TestApi } from "../support/api";
 
 describe("accounts: /organisation and its users", () => {
   let api: TestApi;
@@ -94,7 +94,7 @@ describe("accounts: /organisation and its users", () => {
 
     it("refuses bad bodies and ids with 400 naming the field, writing nothing", async () => {
       const member = seedUser(api, admin.organisationId, { isOrganisationAdmin: false });
-      const before = tableCounts(api);
+      const before = tableSnapshot(api);
       const snapshot = stored(member.userId);
       const cases: [string, unknown, string][] = [
         [member.userId, {}, "body"],
@@ -109,7 +109,7 @@ describe("accounts: /organisation and its users", () => {
         expect((await response.json()).errors.map((e: { field: string }) => e.field), JSON.stringify(body)).to.include(field);
       }
       expect(stored(member.userId)).to.deep.equal(snapshot);
-      expect(tableCounts(api)).to.deep.equal(before);
+      expect(tableSnapshot(api)).to.deep.equal(before);
     });
 
     it("answers 404 for an unknown user", async () => {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { createApp } from "../../server/app";
 import type { DeviceLocks } from "../../server/devices/locks";
 import { DEVICE_FIELDS } from "../../server/devices/validation";
-import { createTestApi, seedOrganisation, seedUser, tableCounts, type SeededUser, type TestApi } from "../support/api";
+import { createTestApi, seedOrganisation, seedUser, tableCounts, tableSnapshot, type SeededUser, type TestApi } from "../support/api";
 import { validDevice } from "./support";
 
 describe("devices API", () => {
@@ -68,7 +68,7 @@ describe("devices API", () => {
     });
 
     it("registers an array in order, or nothing with per-item errors naming index and field", async () => {
-      const before = tableCounts(api);
+      const before = tableSnapshot(api);
       const refused = await create(developer.token, [
         validDevice({ externalId: "a-1" }),
         validDevice({ externalId: "a-2", capacity: -1, offTaker: "Hospital" }),
@@ -83,7 +83,7 @@ describe("devices API", () => {
         { field: "body.2.commissioningDate", message: "must be on or before the onboarding date 2026-06-01 (Africa/Nairobi); got 2026-06-02" },
         { field: "body.3.externalId", message: "repeats item 0's externalId" },
       ]);
-      expect(tableCounts(api)).to.deep.equal(before);
+      expect(tableSnapshot(api)).to.deep.equal(before);
 
       const accepted = await create(developer.token, [validDevice({ externalId: "b-1" }), validDevice({ externalId: "b-2", countryCode: "IN", latitude: 28.6, longitude: 77.2 })]);
       expect(accepted.status).to.equal(201);
@@ -108,14 +108,14 @@ describe("devices API", () => {
       const elsewhere = await createOne(other.token, { externalId: "shared" });
       expect(elsewhere.organisationId).to.equal(other.organisationId);
 
-      const before = tableCounts(api);
+      const before = tableSnapshot(api);
       const duplicate = await create(developer.token, [validDevice({ externalId: "fresh" }), validDevice({ externalId: "shared" })]);
       expect(duplicate.status).to.equal(409);
       const problem = await duplicate.json();
       expect(problem.errors).to.have.length(1);
       expect(problem.errors[0].field).to.equal("body.1.externalId");
       expect(problem.errors[0].message).to.match(/^is already used by device [0-9a-f-]{36} in this organisation$/);
-      expect(tableCounts(api)).to.deep.equal(before);
+      expect(tableSnapshot(api)).to.deep.equal(before);
     });
 
     it("refuses an organisationId in the body and other unknown fields, writing nothing", async () => {
@@ -142,13 +142,13 @@ describe("devices API", () => {
       const fetched = await (await api.request("GET", `/devices/${device.id}`, { token: developer.token })).json();
       expect(fetched).to.deep.include({ projectName: nasty.trim(), impactStory: "' OR '1'='1", address: "1; DELETE FROM devices" });
 
-      const before = tableCounts(api);
+      const before = tableSnapshot(api);
       expect(await fields(await create(developer.token, validDevice({ externalId: "x'; DROP TABLE devices;--" })))).to.deep.equal(["body.externalId"]);
       expect((await api.request("GET", `/devices?countryCode=${encodeURIComponent("KE' OR '1'='1")}`, { token: developer.token })).status).to.equal(400);
       expect((await api.request("GET", `/devices?sort=${encodeURIComponent("capacity; DROP TABLE devices")}`, { token: developer.token })).status).to.equal(400);
       expect((await api.request("GET", `/devices/by-external-id/${encodeURIComponent("' OR 1=1--")}`, { token: developer.token })).status).to.equal(400);
       expect((await api.request("GET", `/devices/${encodeURIComponent("1' OR '1'='1")}`, { token: developer.token })).status).to.equal(400);
-      expect(tableCounts(api)).to.deep.equal(before);
+      expect(tableSnapshot(api)).to.deep.equal(before);
     });
   });
 
@@ -317,11 +317,11 @@ describe("devices API", () => {
 
     it("never lets buyers create devices, even their organisation admin", async () => {
       const buyer = seedOrganisation(api, "buyer");
-      const before = tableCounts(api);
+      const before = tableSnapshot(api);
       const response = await create(buyer.token, validDevice());
       expect(response.status).to.equal(403);
       expect((await response.json()).detail).to.equal("Only developer organisations own devices.");
-      expect(tableCounts(api)).to.deep.equal(before);
+      expect(tableSnapshot(api)).to.deep.equal(before);
       const list = await api.request("GET", "/devices", { token: buyer.token });
       expect((await list.json()).items).to.deep.equal([]);
     });

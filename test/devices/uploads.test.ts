@@ -6,7 +6,7 @@ import { templateCsv } from "../../server/devices/csv";
 import { deviceUploadJobs, deviceUploadRows } from "../../server/devices/schema";
 import { MAX_UPLOAD_BYTES } from "../../server/devices/uploadRoutes";
 import { UPLOAD_CHUNK_ROWS } from "../../server/devices/uploads";
-import { createTestApi, seedOrganisation, seedUser, tableCounts, type SeededUser, type TestApi } from "../support/api";
+import { createTestApi, seedOrganisation, seedUser, tableCounts, tableSnapshot, type SeededUser, type TestApi } from "../support/api";
 import { finishedJob, uploadCsv } from "./support";
 
 const HEADER = "externalId,countryCode,commissioningDate,capacity,fuelCode,deviceTypeCode,offTaker,latitude,longitude,sdgBenefits,projectName";
@@ -185,7 +185,7 @@ describe("device bulk upload", () => {
   });
 
   it("refuses unreadable files at once, storing nothing", async () => {
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const cases: [string, RegExp][] = [
       ["", /empty/],
       [HEADER, /no device rows/],
@@ -206,7 +206,7 @@ describe("device bulk upload", () => {
       body: "x".repeat(MAX_UPLOAD_BYTES + 1),
     });
     expect(huge.status).to.equal(413);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
   });
 
   it("marks a job failed when the file turns unreadable midway, keeping the rows before", async () => {
@@ -225,13 +225,13 @@ describe("device bulk upload", () => {
 
   it("needs WRITE on devices and a developer organisation (or an administrator naming one)", async () => {
     const csv = [HEADER, row("perm-1")].join("\n");
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const reader = seedUser(api, developer.organisationId, { isOrganisationAdmin: false, permissions: { devices: ["READ"] } });
     expect((await uploadCsv(api, reader.token, csv)).status).to.equal(403);
     expect((await uploadCsv(api, seedOrganisation(api, "buyer").token, csv)).status).to.equal(403);
     expect((await uploadCsv(api, seedOrganisation(api, "auditor").token, csv)).status).to.equal(403);
     expect((await uploadCsv(api, "", csv)).status).to.equal(401);
-    expect(tableCounts(api).device_upload_jobs).to.equal(before.device_upload_jobs);
+    expect(tableSnapshot(api).device_upload_jobs).to.equal(before.device_upload_jobs);
     const admin = seedOrganisation(api, "admin");
     expect((await uploadCsv(api, admin.token, csv)).status).to.equal(400);
     const accepted = await uploadCsv(api, admin.token, csv, `?organisationId=${developer.organisationId}`);

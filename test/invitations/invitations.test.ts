@@ -5,7 +5,7 @@ import { readOnlyPermissions } from "../../server/auth/permissions";
 import { users } from "../../server/auth/schema";
 import { invitationExpiry, invitationStatus } from "../../server/invitations/invitations";
 import { invitations } from "../../server/invitations/schema";
-import { createTestApi, seedOrganisation, seedUser, tableCounts, type SeededUser, type TestApi } from "../support/api";
+import { createTestApi, seedOrganisation, seedUser, tableCounts, tableSnapshot, type SeededUser, type TestApi } from "../support/api";
 import { GOOD_PASSWORD, login } from "../support/accounts";
 import { uniqueEmail } from "../support/acl";
 
@@ -78,11 +78,11 @@ describe("invitations", () => {
     expect(me.organisation.name).to.equal("Inviting Solar");
 
     expect((await offer(token)).status).to.equal("accepted");
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const again = await accept(token, "another good password");
     expect(again.status).to.equal(409);
     expect((await api.request("POST", `/invitations/${token}/reject`)).status).to.equal(409);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
 
     const listed = await (await api.request("GET", "/organisation/invitations", { token: inviter.token })).json();
     expect(listed.invitations.find((i: { id: string }) => i.id === invitation.id)).to.include({ status: "accepted" });
@@ -115,10 +115,10 @@ describe("invitations", () => {
     // Seeded sessions last an hour: the inviter logs in again a week later.
     inviter = seedUser(api, inviter.organisationId);
     expect((await offer(token)).status).to.equal("expired");
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     expect((await accept(token)).status).to.equal(410);
     expect((await api.request("POST", `/invitations/${token}/reject`)).status).to.equal(410);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
     expect((await inviteAs(inviter.token, invitee)).status).to.equal(201);
     const fresh = tokenFor(invitee.email);
     expect(fresh).to.not.equal(token);
@@ -168,16 +168,16 @@ describe("invitations", () => {
     await api.request("POST", "/organisation/invitations", { token: other.token, body: invitee });
     const second = tokenFor(invitee.email);
     expect((await accept(second)).status).to.equal(201);
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const late = await accept(first);
     expect(late.status).to.equal(409);
     expect((await offer(first)).status).to.equal("pending");
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
   });
 
   it("grants an invitee only permissions the inviter holds (403 naming them), and never the admin flag", async () => {
     const writer = seedUser(api, inviter.organisationId, { isOrganisationAdmin: false, permissions: { organisation: ["READ", "WRITE"], devices: ["READ"] } });
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const beyond = await inviteAs(writer.token, { ...person(), permissions: { devices: ["READ", "DELETE"] } });
     expect(beyond.status).to.equal(403);
     expect(await fields(beyond)).to.deep.equal(["body.permissions.devices"]);
@@ -186,7 +186,7 @@ describe("invitations", () => {
     const escalation = await inviteAs(inviter.token, { ...person(), isOrganisationAdmin: true });
     expect(escalation.status).to.equal(400);
     expect((await escalation.json()).errors).to.deep.equal([{ field: "body.isOrganisationAdmin", message: "is not a field of this request" }]);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
     expect((await inviteAs(writer.token, { ...person(), permissions: { devices: ["READ"] } })).status).to.equal(201);
   });
 
@@ -194,7 +194,7 @@ describe("invitations", () => {
     const invitee = person({ email: "carolineherschel@example.org" });
     await inviteAs(inviter.token, invitee);
     const token = tokenFor(invitee.email);
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const weak = await accept(token, "short");
     expect(weak.status).to.equal(400);
     expect(await fields(weak)).to.deep.equal(["body.password"]);
@@ -203,7 +203,7 @@ describe("invitations", () => {
     expect(await fields(await api.request("POST", `/invitations/${token}/accept`, { body: { password: GOOD_PASSWORD } }))).to.deep.equal([
       "body.passwordConfirmation",
     ]);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
     expect((await offer(token)).status).to.equal("pending");
   });
 
@@ -216,7 +216,7 @@ describe("invitations", () => {
   });
 
   it("refuses bad invitation bodies with 400 naming the field, writing nothing", async () => {
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const cases: [unknown, string][] = [
       [{ firstName: "A", lastName: "B" }, "body.email"],
       [{ email: "not an email", firstName: "A", lastName: "B" }, "body.email"],
@@ -231,6 +231,6 @@ describe("invitations", () => {
       expect(response.status, JSON.stringify(body)).to.equal(400);
       expect(await fields(response), JSON.stringify(body)).to.include(field);
     }
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { createTestApi, seedOrganisation, seedUser, tableCounts, type SeededUser, type TestApi } from "../support/api";
+import { createTestApi, seedOrganisation, seedUser, tableSnapshot, type SeededUser, type TestApi } from "../support/api";
 import { validDevice } from "../devices/support";
 import { deviceReadState } from "../../server/reads/schema";
 
@@ -85,7 +85,7 @@ describe("meter reads API", () => {
   });
 
   it("refuses a batch it cannot understand as a whole, naming each field, and stores nothing", async () => {
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const cases: [unknown, string][] = [
       [{ reads: [{ type: "delta", end: "yesterday", value: 1 }] }, "body.reads.0.end"],
       [{ reads: [{ type: "delta", end: at(HOUR), value: "1e3" }] }, "body.reads.0.value"],
@@ -104,7 +104,7 @@ describe("meter reads API", () => {
       const problem = await response.json();
       expect(problem.errors.map((e: { field: string }) => e.field), field).to.include(field);
     }
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
   });
 
   it("refuses a local time that a daylight-saving change skips", async () => {
@@ -194,7 +194,7 @@ describe("meter reads API", () => {
 
   it("refuses bad yields naming the field, and changes nothing", async () => {
     const admin = seedOrganisation(api, "admin");
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     for (const [path, body, field] of [
       ["/reads/yields/XX", { yieldKwhPerKwYear: 1000 }, "path.countryCode"],
       ["/reads/yields/KE", { yieldKwhPerKwYear: 0 }, "body.yieldKwhPerKwYear"],
@@ -205,7 +205,7 @@ describe("meter reads API", () => {
       expect(response.status, path).to.equal(400);
       expect((await response.json()).errors.map((e: { field: string }) => e.field)).to.include(field);
     }
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
   });
 
   it("keeps a device with reads from being deleted", async () => {

@@ -7,7 +7,7 @@ import { loadConfig } from "../../server/config";
 import { createKeyVault, MASTER_KEY_BYTES } from "../../server/wallets/vault";
 import { TestClock } from "./seed";
 
-export { seedOrganisation, seedUser, tableCounts, TestClock, type SeededUser } from "./seed";
+export { seedOrganisation, seedUser, tableCounts, tableSnapshot, TestClock, type SeededUser } from "./seed";
 
 export interface TestApi {
   app: App;

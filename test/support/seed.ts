@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { RegistryDatabase } from "../../server/db/database";
 import { allPermissions, normalisePermissions, type OrganisationType, type Permissions } from "../../server/auth/permissions";
 import { organisations, sessions, users } from "../../server/auth/schema";
@@ -78,9 +78,26 @@ export function seedUser(api: Seedable, organisationId: string, options: { isOrg
 
 /** Row counts of every table, to show a refused request changed nothing. */
 export function tableCounts(api: Seedable): Record<string, number> {
+  return Object.fromEntries(tableNames(api).map((name) => [name, (api.database.sqlite.prepare(`select count(*) as n from "${name}"`).get() as { n: number }).n]));
+}
+
+/**
+ * Every table's row count and a hash of all its rows' contents: equal snapshots before and after a
+ * refused request show it neither added, removed nor changed a row.
+ */
+export function tableSnapshot(api: Seedable): Record<string, string> {
+  return Object.fromEntries(
+    tableNames(api).map((name) => {
+      const rows = api.database.sqlite.prepare(`select * from "${name}" order by rowid`).all();
+      return [name, `${rows.length} rows, ${createHash("sha256").update(JSON.stringify(rows)).digest("hex").slice(0, 16)}`];
+    }),
+  );
+}
+
+function tableNames(api: Seedable): string[] {
   const tables = api.database.sqlite
     .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'")
     .all() as { name: string }[];
-  return Object.fromEntries(tables.map(({ name }) => [name, (api.database.sqlite.prepare(`select count(*) as n from "${name}"`).get() as { n: number }).n]));
+  return tables.map((t) => t.name);
 }
 

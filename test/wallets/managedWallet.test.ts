@@ -5,7 +5,7 @@ import { privateKeyToAddress } from "viem/accounts";
 import { managedWalletAccount, managedWalletClient } from "../../server/wallets/managed";
 import { wallets } from "../../server/wallets/schema";
 import { KeyVaultError } from "../../server/wallets/vault";
-import { createTestApi, seedOrganisation, seedUser, tableCounts, type SeededUser, type TestApi } from "../support/api";
+import { createTestApi, seedOrganisation, seedUser, tableCounts, tableSnapshot, type SeededUser, type TestApi } from "../support/api";
 
 describe("wallets: the developer's managed wallet", () => {
   let api: TestApi;
@@ -27,17 +27,17 @@ describe("wallets: the developer's managed wallet", () => {
     expect(created.body).to.deep.equal({ address: created.body.address, kind: "managed", createdAt: api.clock.now().toISOString() });
     expect(created.body.address).to.match(/^0x[0-9a-fA-F]{40}$/);
 
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const second = await createManaged(developer);
     expect(second.status).to.equal(409);
     expect(second.body.detail).to.include(created.body.address);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
 
     const listed = await api.request("GET", "/organisation/wallets", { token: developer.token });
     expect((await listed.json()).wallets).to.deep.equal([created.body]);
     const unbind = await api.request("DELETE", `/organisation/wallets/${created.body.address}`, { token: developer.token });
     expect(unbind.status).to.equal(409);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
   });
 
   it("is refused to buyers, auditors and platform admins (403), and to developers without WRITE", async () => {
@@ -129,6 +129,6 @@ describe("wallets: the developer's managed wallet", () => {
 
 /** Every row of every table, as the database stores it. */
 function dumpDatabase(api: TestApi): Record<string, unknown[]> {
-  const tables = Object.keys(tableCounts(api));
+  const tables = Object.keys(tableSnapshot(api));
   return Object.fromEntries(tables.map((name) => [name, api.database.sqlite.prepare(`select * from "${name}"`).all()]));
 }

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { CHALLENGE_TTL_MS, PLATFORM_NAME } from "../../server/wallets/challenge";
 import { walletChallenges } from "../../server/wallets/schema";
-import { createTestApi, seedOrganisation, seedUser, tableCounts, type SeededUser, type TestApi } from "../support/api";
+import { createTestApi, seedOrganisation, seedUser, tableSnapshot, type SeededUser, type TestApi } from "../support/api";
 
 describe("wallets: binding addresses by signed challenge", () => {
   let api: TestApi;
@@ -77,14 +77,14 @@ describe("wallets: binding addresses by signed challenge", () => {
     const buyer = seedOrganisation(api, "buyer");
     const account = newAccount();
     const challenge = await requestChallenge(buyer, account.address);
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const forged = await bind(buyer, challenge.body.challengeId, await newAccount().signMessage({ message: challenge.body.message }));
     expect(forged.status).to.equal(400);
     expect(forged.body.errors).to.deep.equal([{ field: "body.signature", message: `was not made by ${account.address} over the challenge message` }]);
     // The right key over a different text is refused too: the signature must cover exactly the challenge.
     const otherText = await bind(buyer, challenge.body.challengeId, await account.signMessage({ message: `${challenge.body.message}.` }));
     expect(otherText.status).to.equal(400);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
 
     const genuine = await bind(buyer, challenge.body.challengeId, await account.signMessage({ message: challenge.body.message }));
     expect(genuine.status).to.equal(201);
@@ -102,9 +102,9 @@ describe("wallets: binding addresses by signed challenge", () => {
 
     const unbound = await api.request("DELETE", `/organisation/wallets/${account.address}`, { token: developer.token });
     expect(unbound.status).to.equal(204);
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     expect((await bind(developer, challenge.challengeId, signature)).status).to.equal(409);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
     expect((await listWallets(developer)).body.wallets).to.deep.equal([]);
   });
 
@@ -114,11 +114,11 @@ describe("wallets: binding addresses by signed challenge", () => {
     const challenge = await requestChallenge(buyer, account.address);
     const signature = await account.signMessage({ message: challenge.body.message });
     api.clock.advance(CHALLENGE_TTL_MS);
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const late = await bind(buyer, challenge.body.challengeId, signature);
     expect(late.status).to.equal(410);
     expect(late.body.errors).to.deep.equal([{ field: "body.challengeId", message: "expired" }]);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
   });
 
   it("drops the organisation's expired challenges when it asks for a new one", async () => {
@@ -144,7 +144,7 @@ describe("wallets: binding addresses by signed challenge", () => {
     const secondSignature = await account.signMessage({ message: secondChallenge.body.message });
     expect((await bind(first, firstChallenge.body.challengeId, await account.signMessage({ message: firstChallenge.body.message }))).status).to.equal(201);
 
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const late = await bind(second, secondChallenge.body.challengeId, secondSignature);
     expect(late.status).to.equal(409);
     expect(late.body.detail).to.equal("The address is bound to another organisation.");
@@ -154,7 +154,7 @@ describe("wallets: binding addresses by signed challenge", () => {
     const own = await requestChallenge(first, account.address);
     expect(own.status).to.equal(409);
     expect(own.body.errors[0].message).to.equal("is bound to your organisation already");
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
   });
 
   it("keeps organisations apart: another organisation's challenge, wallet and list answer 404", async () => {
@@ -164,11 +164,11 @@ describe("wallets: binding addresses by signed challenge", () => {
     const challenge = await requestChallenge(owner, account.address);
     const signature = await account.signMessage({ message: challenge.body.message });
 
-    const before = tableCounts(api);
+    const before = tableSnapshot(api);
     const stolen = await bind(intruder, challenge.body.challengeId, signature);
     expect(stolen.status).to.equal(404);
     expect(stolen.body.errors).to.deep.equal([{ field: "body.challengeId", message: "no such challenge" }]);
-    expect(tableCounts(api)).to.deep.equal(before);
+    expect(tableSnapshot(api)).to.deep.equal(before);
     expect((await bind(owner, challenge.body.challengeId, signature)).status).to.equal(201);
 
     const unbind = await api.request("DELETE", `/organisation/wallets/${account.address}`, { token: intruder.token });
@@ -260,12 +260,12 @@ describe("wallets: binding addresses by signed challenge", () => {
     ];
     for (const [name, body, field] of challengeCases) {
       it(`challenge with ${name}`, async () => {
-        const before = tableCounts(api);
+        const before = tableSnapshot(api);
         const response = await api.request("POST", "/organisation/wallets/challenges", { token: caller.token, body });
         expect(response.status).to.equal(400);
         const problem = await response.json();
         expect(problem.errors.map((e: { field: string }) => e.field)).to.include(field);
-        expect(tableCounts(api)).to.deep.equal(before);
+        expect(tableSnapshot(api)).to.deep.equal(before);
       });
     }
 
@@ -278,24 +278,24 @@ describe("wallets: binding addresses by signed challenge", () => {
     ];
     for (const [name, body, field] of bindCases) {
       it(`binding with ${name}`, async () => {
-        const before = tableCounts(api);
+        const before = tableSnapshot(api);
         const response = await api.request("POST", "/organisation/wallets", { token: caller.token, body: body() });
         expect(response.status).to.equal(400);
         const problem = await response.json();
         expect(problem.errors.map((e: { field: string }) => e.field)).to.include(field);
-        expect(tableCounts(api)).to.deep.equal(before);
+        expect(tableSnapshot(api)).to.deep.equal(before);
       });
     }
 
     it("unbinding a path that is no address, and listing with an organisationId that is no UUID", async () => {
-      const before = tableCounts(api);
+      const before = tableSnapshot(api);
       const unbind = await api.request("DELETE", "/organisation/wallets/0x1234", { token: caller.token });
       expect(unbind.status).to.equal(400);
       expect((await unbind.json()).errors[0].field).to.equal("path.address");
       const list = await api.request("GET", "/organisation/wallets?organisationId=nope", { token: caller.token });
       expect(list.status).to.equal(400);
       expect((await list.json()).errors[0].field).to.equal("query.organisationId");
-      expect(tableCounts(api)).to.deep.equal(before);
+      expect(tableSnapshot(api)).to.deep.equal(before);
     });
   });
 });
