@@ -80,7 +80,7 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       log("admin     no platform administrator yet: set PLATFORM_ADMIN_EMAIL and PLATFORM_ADMIN_PASSWORD to create one");
     }
     // No mail server is configured: emails are logged. Another MailTransport plugs in here.
-    const mail = localMailTransport(log);
+    const mail = localMailTransport(log, { showLinks: config.local });
     const outbox = startOutboxDispatcher(database.db, mail, clock, {
       intervalMs: OUTBOX_RETRY_INTERVAL_MS,
       onError: (error) => log(`mail      error: ${error instanceof Error ? error.message : String(error)}`),

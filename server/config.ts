@@ -98,6 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.PLATFORM_ADMIN_PASSWORD !== undefined) {
     for (const reason of passwordProblems(e.PLATFORM_ADMIN_PASSWORD, { email: e.PLATFORM_ADMIN_EMAIL })) problems.push(`PLATFORM_ADMIN_PASSWORD: ${reason}`);
   }
+  if (!local && e.PUBLIC_URL === undefined) {
+    problems.push("PUBLIC_URL: required with RPC_URL; links in emails must point where users reach the API, not at its bind address");
+  }
   if (local && e.REGISTRY_ADDRESS !== undefined) {
     problems.push("REGISTRY_ADDRESS: only meaningful with RPC_URL; the local chain is new at every start");
   }

@@ -72,3 +72,13 @@ export function readScope(db: Db, principal: Principal, requested: string | unde
 export function refuse(c: Context, refusal: Refusal) {
   return problem(c, refusal.status, refusal.title, refusal.detail, refusal.errors);
 }
+
+export const noSuchDevice = (c: Context) => problem(c, 404, "Not found", "No such device.");
+
+/** External ids are unique only within an organisation: callers who see every organisation must name one. */
+export const organisationRequiredForExternalId: Refusal = {
+  status: 400,
+  title: "Invalid request",
+  detail: "External ids are unique only within an organisation: name it.",
+  errors: [{ field: "query.organisationId", message: "is required for platform administrators and auditors" }],
+};

@@ -10,7 +10,7 @@ import type { Db } from "../db/database";
 import { principalOf, type AppEnv } from "../http/env";
 import { problemResponses } from "../http/openapi";
 import { problem, validationHook, type FieldError } from "../http/problem";
-import { owningOrganisation, readScope, refuse } from "./access";
+import { noSuchDevice, organisationRequiredForExternalId, owningOrganisation, readScope, refuse } from "./access";
 import { DevicePageSchema, DeviceSchema } from "./apiSchemas";
 import { DeviceListQuerySchema, encodeCursor, toListQuery } from "./listing";
 import { noDeviceLocks, type DeviceLocks } from "./locks";
@@ -146,7 +146,6 @@ const deleteDeviceRoute = createRoute({
   responses: { 204: { description: "Removed" }, ...problemResponses(400, 401, 403, 404, 409) },
 });
 
-const noSuchDevice = (c: Context) => problem(c, 404, "Not found", "No such device.");
 
 /** Each item's faults, named `body.<index>.<field>` for an array and `body.<field>` for one device. */
 function checkBody(body: Record<string, unknown> | Record<string, unknown>[], now: Date) {
@@ -252,11 +251,7 @@ export function registerDevices(app: OpenAPIHono<AppEnv>, deps: DevicesDeps): vo
     const { organisationId } = c.req.valid("query");
     const scope = readScope(db, principal, organisationId);
     if ("status" in scope) return refuse(c, scope);
-    if (scope.organisationId === undefined) {
-      return problem(c, 400, "Invalid request", "External ids are unique only within an organisation: name it.", [
-        { field: "query.organisationId", message: "is required for platform administrators and auditors" },
-      ]);
-    }
+    if (scope.organisationId === undefined) return refuse(c, organisationRequiredForExternalId);
     const row = findDeviceByExternalId(db, scope.organisationId, c.req.valid("param").externalId);
     return row ? c.json(deviceView(row), 200) : noSuchDevice(c);
   });

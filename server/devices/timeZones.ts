@@ -5,14 +5,18 @@ import { IANAZone } from "luxon";
 export const TIME_ZONE_SOURCES = ["given", "coordinates", "country"] as const;
 export type TimeZoneSource = (typeof TIME_ZONE_SOURCES)[number];
 
-const canonicalZones = new Map<string, string | undefined>();
+/** Keyed by the lower-cased name and holding valid zones only, so clients cannot grow it without bound. */
+const canonicalZones = new Map<string, string>();
 
 /** The canonical spelling of an IANA zone ("africa/nairobi" → "Africa/Nairobi"), or undefined if it is not one. */
 export function canonicalTimeZone(zone: string): string | undefined {
-  if (!canonicalZones.has(zone)) {
-    canonicalZones.set(zone, IANAZone.isValidZone(zone) ? new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone : undefined);
-  }
-  return canonicalZones.get(zone);
+  const key = zone.toLowerCase();
+  const known = canonicalZones.get(key);
+  if (known) return known;
+  if (!IANAZone.isValidZone(zone)) return undefined;
+  const canonical = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  canonicalZones.set(key, canonical);
+  return canonical;
 }
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();

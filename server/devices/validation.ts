@@ -114,6 +114,7 @@ export const DeviceInputSchema = z
     energyStorageCapacity: kilo("kWh").nullish().openapi({ description: "kWh; required when energyStorage is true" }),
     timeZone: z
       .string({ error: "must be text" })
+      .max(64, "must be at most 64 characters")
       .refine((zone) => canonicalTimeZone(zone) !== undefined, "must be an IANA time zone such as Africa/Nairobi")
       .nullish()
       .openapi({ description: "IANA zone; derived from coordinates or country when absent", example: "Africa/Nairobi" }),

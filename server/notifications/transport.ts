@@ -11,18 +11,21 @@ export interface MailTransport {
   deliver(email: OutgoingEmail): Promise<void>;
 }
 
-/** The line the local transport writes: enough to follow a link by hand without reading the whole body. */
-export function summariseEmail(email: OutgoingEmail): string {
+/**
+ * The line the logging transport writes. Links carry one-time tokens (an invitation link lets its holder
+ * join an organisation), so they are shown only where the log is the developer's own console.
+ */
+export function summariseEmail(email: OutgoingEmail, showLinks: boolean): string {
   const link = /https?:\/\/\S+/.exec(email.body)?.[0];
-  return `to=${email.to} subject=${JSON.stringify(email.subject)}${link ? ` link=${link}` : ""}`;
+  return `to=${email.to} subject=${JSON.stringify(email.subject)}${link ? (showLinks ? ` link=${link}` : " (link withheld outside local mode)") : ""}`;
 }
 
-/** Local mode has no mail server: emails are logged, one line each, so invitations can be followed. */
-export function localMailTransport(log: (line: string) => void): MailTransport {
+/** With no mail server configured, emails are logged one line each; in local mode with their links, to follow by hand. */
+export function localMailTransport(log: (line: string) => void, options: { showLinks: boolean } = { showLinks: true }): MailTransport {
   return {
     name: "local",
     async deliver(email) {
-      log(`mail      ${summariseEmail(email)}`);
+      log(`mail      ${summariseEmail(email, options.showLinks)}`);
     },
   };
 }

@@ -65,6 +65,8 @@ export function prepareReads(submissions: readonly ReadSubmission[], zone: strin
 export interface RecordedRead {
   index: number;
   id: number;
+  /** The read's end as submitted, also for rejected reads. */
+  endAt: Date;
   verdict: Verdict;
 }
 
@@ -107,7 +109,7 @@ export function recordReads(db: Db, device: DeviceRow, reads: readonly PreparedR
         const judged = judgeRead(read, profile, state, context.rules, context.now);
         state = judged.state;
         const verdict = judged.verdict;
-        results.push({ index: read.index, verdict });
+        results.push({ index: read.index, endAt: read.endAt, verdict });
         rows.push({
           deviceId: device.id,
           type: read.type,

@@ -6,7 +6,7 @@ import { json, SECURED } from "../auth/apiSchemas";
 import { requirePermission } from "../auth/authenticate";
 import { canChangeOrganisation, canReadOrganisation, type Principal } from "../auth/permissions";
 import type { Db } from "../db/database";
-import { readScope, refuse } from "../devices/access";
+import { noSuchDevice, organisationRequiredForExternalId, readScope, refuse } from "../devices/access";
 import { findDevice, findDeviceByExternalId } from "../devices/store";
 import { principalOf, type AppEnv } from "../http/env";
 import { problemResponses } from "../http/openapi";
@@ -140,10 +140,9 @@ export function registerReads(app: OpenAPIHono<AppEnv>, deps: ReadsDeps): void {
     }
     const scope = readScope(db, principal, organisationId);
     if ("status" in scope) return refuse(c, scope);
-    const organisation = scope.organisationId ?? principal.organisationId;
-    return findDeviceByExternalId(db, organisation, param.externalId!);
+    if (scope.organisationId === undefined) return refuse(c, organisationRequiredForExternalId);
+    return findDeviceByExternalId(db, scope.organisationId, param.externalId!);
   };
-  const noSuchDevice = (c: Context) => problem(c, 404, "Not found", "No such device.");
 
   const submit = async (c: Context<AppEnv>, param: { id?: string; externalId?: string }) => {
     const principal = principalOf(c);
@@ -253,8 +252,8 @@ function resultView(r: RecordedRead, zone: string) {
     baseline: accepted && v.baseline,
     startAt: startAt?.toISOString() ?? null,
     startAtLocal: startAt ? localIso(startAt, zone) : null,
-    endAt: accepted ? v.endAt.toISOString() : "",
-    endAtLocal: accepted ? localIso(v.endAt, zone) : "",
+    endAt: r.endAt.toISOString(),
+    endAtLocal: localIso(r.endAt, zone),
     energyWh: accepted ? Number(v.energyWh) : 0,
     reasons: accepted ? [] : v.reasons,
   };

@@ -1,15 +1,13 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
 import { json, SECURED } from "../auth/apiSchemas";
-import { requirePermission } from "../auth/authenticate";
+import { requireOrganisationType, requirePermission } from "../auth/authenticate";
 import type { Db } from "../db/database";
 import { isCountryCode } from "../devices/catalogue";
 import { principalOf, type AppEnv } from "../http/env";
 import { problemResponses } from "../http/openapi";
-import { problem } from "../http/problem";
 import { countryYields } from "./schema";
-import { DEFAULT_COUNTRY_YIELDS, DEFAULT_YIELD_KWH_PER_KW_YEAR } from "./yields";
+import { countryYield, DEFAULT_COUNTRY_YIELDS, DEFAULT_YIELD_KWH_PER_KW_YEAR, yieldOverrides } from "./yields";
 
 const CountryParam = z.object({
   countryCode: z
@@ -34,8 +32,7 @@ const YieldTableSchema = z
 const YieldBody = z.strictObject({ yieldKwhPerKwYear: z.number().positive().max(8_760).openapi({ description: "kWh per kW of capacity per year (at most 8,760: full output all year)" }) });
 
 /** Only platform administrators edit the yields every developer's reads are checked against. */
-const requirePlatformAdmin: MiddlewareHandler<AppEnv> = async (c, next) =>
-  principalOf(c).organisationType === "admin" ? next() : problem(c, 403, "Forbidden", "Only platform administrators edit country yields.");
+const requirePlatformAdmin = requireOrganisationType("admin");
 
 const listRoute = createRoute({
   method: "get",
@@ -73,9 +70,12 @@ export function registerYields(app: OpenAPIHono<AppEnv>, deps: { db: Db; clock: 
   const { db } = deps;
   const inForce = (countryCode: string) => {
     const row = db.select().from(countryYields).where(eq(countryYields.countryCode, countryCode)).get();
-    return row
-      ? { countryCode, yieldKwhPerKwYear: row.yieldKwhPerKwYear, source: "administrator" as const, updatedAt: row.updatedAt }
-      : { countryCode, yieldKwhPerKwYear: DEFAULT_COUNTRY_YIELDS[countryCode] ?? DEFAULT_YIELD_KWH_PER_KW_YEAR, source: "default" as const, updatedAt: null };
+    return {
+      countryCode,
+      yieldKwhPerKwYear: countryYield(countryCode, yieldOverrides(db)),
+      source: row ? ("administrator" as const) : ("default" as const),
+      updatedAt: row?.updatedAt ?? null,
+    };
   };
 
   app.openapi(listRoute, (c) => {

@@ -16,9 +16,14 @@ export const DEFAULT_COUNTRY_YIELDS: Readonly<Record<string, number>> = {
   TZ: 1_650, UG: 1_550, ZA: 1_800, ZM: 1_750, ZW: 1_750,
 };
 
-/** The yield that applies to a device: its own override, else the administrator's, else the default. */
+/** A country's yield: the administrator's, else the built-in default for the country, else the global one. */
+export function countryYield(countryCode: string, overrides: ReadonlyMap<string, number>): number {
+  return overrides.get(countryCode) ?? DEFAULT_COUNTRY_YIELDS[countryCode] ?? DEFAULT_YIELD_KWH_PER_KW_YEAR;
+}
+
+/** The yield that applies to a device: its own override, else its country's. */
 export function yieldFor(device: { countryCode: string; yieldOverride: number | null }, overrides: ReadonlyMap<string, number>): number {
-  return device.yieldOverride ?? overrides.get(device.countryCode) ?? DEFAULT_COUNTRY_YIELDS[device.countryCode] ?? DEFAULT_YIELD_KWH_PER_KW_YEAR;
+  return device.yieldOverride ?? countryYield(device.countryCode, overrides);
 }
 
 export function yieldOverrides(db: Db): Map<string, number> {

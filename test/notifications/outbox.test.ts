@@ -100,9 +100,16 @@ describe("email outbox (server/notifications)", () => {
   it("has a local transport that logs one line: recipient, subject and the link", async () => {
     const lines: string[] = [];
     await localMailTransport((line) => lines.push(line)).deliver(email);
-    expect(lines).to.deep.equal([`mail      ${summariseEmail(email)}`]);
-    expect(summariseEmail(email)).to.equal('to=ada@example.org subject="Hello" link=http://127.0.0.1:3000/invitations/abc');
-    expect(summariseEmail({ ...email, body: "no link" })).to.equal('to=ada@example.org subject="Hello"');
+    expect(lines).to.deep.equal([`mail      ${summariseEmail(email, true)}`]);
+    expect(summariseEmail(email, true)).to.equal('to=ada@example.org subject="Hello" link=http://127.0.0.1:3000/invitations/abc');
+    expect(summariseEmail({ ...email, body: "no link" }, true)).to.equal('to=ada@example.org subject="Hello"');
+  });
+
+  it("withholds links, which carry one-time tokens, outside local mode", async () => {
+    const lines: string[] = [];
+    await localMailTransport((line) => lines.push(line), { showLinks: false }).deliver(email);
+    expect(lines).to.deep.equal(['mail      to=ada@example.org subject="Hello" (link withheld outside local mode)']);
+    expect(lines.join()).to.not.contain("/invitations/abc");
   });
 
   it("does not fail the request whose email could not be delivered; the email waits in the outbox", async () => {

@@ -54,6 +54,7 @@ describe("meter reads API", () => {
     expect(second).to.include({ status: "accepted", baseline: false, energyWh: 1_000, startAt: at(HOUR), endAt: at(2 * HOUR) });
     expect(tooMuch.status).to.equal("rejected");
     expect(tooMuch.reasons.map((r: { code: string }) => r.code)).to.deep.equal(["EXCEEDS_MAX_ENERGY"]);
+    expect(tooMuch).to.include({ endAt: at(3 * HOUR), energyWh: 0 });
     expect(last).to.include({ energyWh: 500, startAt: at(2 * HOUR) });
     expect(last.endAtLocal).to.equal(new Date(at(4 * HOUR)).toISOString().replace("Z", "").replace(/T(\d\d)/, (_, h) => `T${String((Number(h) + 3) % 24).padStart(2, "0")}`) + "+03:00");
 
@@ -130,6 +131,10 @@ describe("meter reads API", () => {
     expect((await api.request("GET", `/devices/${deviceId}/reads`, { token: stranger.token })).status).to.equal(404);
     expect((await post(reads, buyer.token)).status).to.equal(404);
     expect((await post(reads, auditor.token)).status).to.equal(403);
+    const unnamed = await api.request("GET", "/devices/by-external-id/KE-0001/reads", { token: auditor.token });
+    expect(unnamed.status, "external ids need an organisation for callers who see them all").to.equal(400);
+    expect((await unnamed.json()).errors[0].field).to.equal("query.organisationId");
+    expect((await api.request("GET", `/devices/by-external-id/KE-0001/reads?organisationId=${developer.organisationId}`, { token: auditor.token })).status).to.equal(200);
     expect((await api.request("GET", `/devices/${deviceId}/reads`, { token: auditor.token })).status).to.equal(200);
     expect((await post(reads)).status).to.equal(200);
     const readOnly = seedOrganisation(api, "developer");

@@ -31,6 +31,7 @@ describe("server config", () => {
       HOST: "0.0.0.0",
       PORT: "8080",
       RPC_URL: "http://10.0.0.5:8545",
+      PUBLIC_URL: "https://registry.example",
       REGISTRY_ADDRESS: "0x00000000000000000000000000000000000000aa",
       REGISTRY_DEPLOY_BLOCK: "1234",
       DATABASE_PATH: "/tmp/x.db",
@@ -61,15 +62,21 @@ describe("server config", () => {
   });
 
   it("needs the three keys to deploy on a remote chain, but not to reuse a registry there", () => {
-    const problems = problemsOf({ RPC_URL: "http://127.0.0.1:9999", ADMIN_PRIVATE_KEY: KEY, MASTER_KEY });
+    const problems = problemsOf({ RPC_URL: "http://127.0.0.1:9999", PUBLIC_URL: "https://registry.example", ADMIN_PRIVATE_KEY: KEY, MASTER_KEY });
     expect(problems).to.have.length(2);
     expect(problems[0]).to.match(/^ISSUER_PRIVATE_KEY: required/);
     expect(problems[1]).to.match(/^RECORDER_PRIVATE_KEY: required/);
-    expect(loadConfig({ RPC_URL: "http://127.0.0.1:9999", REGISTRY_ADDRESS: `0x${"ab".repeat(20)}`, MASTER_KEY }).local).to.equal(false);
+    expect(loadConfig({ RPC_URL: "http://127.0.0.1:9999", PUBLIC_URL: "https://registry.example", REGISTRY_ADDRESS: `0x${"ab".repeat(20)}`, MASTER_KEY }).local).to.equal(false);
+  });
+
+  it("needs PUBLIC_URL outside local mode, where the bind address is no place to send users", () => {
+    const problems = problemsOf({ RPC_URL: "http://127.0.0.1:9999", REGISTRY_ADDRESS: `0x${"ab".repeat(20)}`, MASTER_KEY });
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.match(/^PUBLIC_URL: required with RPC_URL/);
   });
 
   it("needs MASTER_KEY outside local mode, and names a malformed one; local mode leaves it to the stack", () => {
-    const remote = { RPC_URL: "http://127.0.0.1:9999", REGISTRY_ADDRESS: `0x${"ab".repeat(20)}` };
+    const remote = { RPC_URL: "http://127.0.0.1:9999", PUBLIC_URL: "https://registry.example", REGISTRY_ADDRESS: `0x${"ab".repeat(20)}` };
     expect(problemsOf(remote)).to.deep.equal([
       "MASTER_KEY: required with RPC_URL to seal managed-wallet keys (32 bytes as hex or base64); only local mode generates one",
     ]);
