@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { asc, eq } from "drizzle-orm";
 import { duplicateAccountFields, insertOrganisation, organisationView } from "../auth/accounts";
-import { AddressSchema, EmailSchema, IdParamSchema, json, jsonBody, OrganisationNameSchema, OrganisationSchema, PersonNameSchema, SECURED } from "../auth/apiSchemas";
+import { PostalAddressSchema, EmailSchema, IdParamSchema, json, jsonBody, OrganisationNameSchema, OrganisationSchema, PersonNameSchema, SECURED } from "../auth/apiSchemas";
 import { requireOrganisationType, requirePermission } from "../auth/authenticate";
 import { allPermissions, normalisePermissions, ORGANISATION_TYPES } from "../auth/permissions";
 import { deliverOutbox, type AccountDeps } from "../auth/deps";
@@ -16,7 +16,7 @@ const NewOrganisationBody = z
   .strictObject({
     name: OrganisationNameSchema,
     type: z.enum(ORGANISATION_TYPES),
-    address: AddressSchema,
+    address: PostalAddressSchema,
     firstUser: z.strictObject({ email: EmailSchema, firstName: PersonNameSchema, lastName: PersonNameSchema }),
   })
   .openapi("NewOrganisation");

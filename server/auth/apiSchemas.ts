@@ -16,7 +16,7 @@ export const OrganisationNameSchema = z
   .max(200)
   .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
   .openapi({ description: "Unique regardless of case" });
-export const AddressSchema = z.string().trim().min(1).max(500);
+export const PostalAddressSchema = z.string().trim().min(1).max(500);
 /** Rules for new passwords are checked by `newPasswordErrors`, which names each problem; this only bounds the size. */
 export const PasswordSchema = z.string().max(PASSWORD_MAX_LENGTH);
 export const IdParamSchema = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });

@@ -5,7 +5,7 @@ import { problemResponses } from "../http/openapi";
 import { problem } from "../http/problem";
 import { duplicateAccountFields, findUserByEmail, organisationView, signUp, userView } from "./accounts";
 import {
-  AddressSchema,
+  PostalAddressSchema,
   EmailSchema,
   json,
   jsonBody,
@@ -34,7 +34,7 @@ const SignUpBody = z
     email: EmailSchema,
     type: z.enum(SELF_SERVICE_ORGANISATION_TYPES).openapi({ description: "Administrator and auditor organisations are created by a platform administrator" }),
     organisationName: OrganisationNameSchema,
-    address: AddressSchema,
+    address: PostalAddressSchema,
     password: PasswordSchema.openapi({ description: "At least 10 characters" }),
     passwordConfirmation: PasswordSchema,
   })

@@ -22,7 +22,7 @@ export interface WalletDeps {
   clock: () => Date;
 }
 
-const AddressSchema = z
+const WalletAddressSchema = z
   .string()
   .refine((value) => isAddress(value), "must be a 0x-prefixed 20-byte address (mixed case must be a valid EIP-55 checksum)")
   .openapi({ example: "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4" });
@@ -67,7 +67,7 @@ const challengeRoute = createRoute({
   summary: "Start binding an address: get a one-time message to sign with it",
   security: SECURED,
   middleware: [requireSession, requirePermission("organisation", "WRITE")] as const,
-  request: jsonBody(z.strictObject({ address: AddressSchema })),
+  request: jsonBody(z.strictObject({ address: WalletAddressSchema })),
   responses: {
     201: json(ChallengeSchema, `A challenge, valid for ${CHALLENGE_TTL_MS / 60_000} minutes and usable once`),
     ...problemResponses(400, 401, 403, 409),
@@ -100,7 +100,7 @@ const unbindRoute = createRoute({
   summary: "Unbind a bound address",
   security: SECURED,
   middleware: [requireSession, requirePermission("organisation", "DELETE")] as const,
-  request: { params: z.object({ address: AddressSchema }) },
+  request: { params: z.object({ address: WalletAddressSchema }) },
   responses: {
     204: { description: "Unbound" },
     ...problemResponses(400, 401, 403, 404, 409),

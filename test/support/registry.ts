@@ -83,18 +83,6 @@ export function hourlyCertificates(ref: `0x${string}`, count: number, endBefore:
   }));
 }
 
-/** Signs and submits a voucher from `submitter`; returns the minted ids in order. */
-export async function issueVoucher(
-  registry: CertificateRegistry,
-  issuer: Signer,
-  submitter: Signer,
-  voucher: Voucher,
-): Promise<bigint[]> {
-  const signature = await signVoucher(registry, issuer, voucher);
-  const receipt = await (await registry.connect(submitter).issue(voucher, signature)).wait();
-  return mintedIds(registry, receipt!);
-}
-
 export function mintedIds(registry: CertificateRegistry, receipt: { logs: readonly { topics: readonly string[]; data: string }[] }): bigint[] {
   const ids: bigint[] = [];
   for (const log of receipt.logs) {
