@@ -8,7 +8,7 @@ import { createApp } from "../server/app";
 import { connectChain, type ChainClients } from "../server/chain/clients";
 import type { Config, Hex } from "../server/config";
 import { openDatabase, removeDatabaseFiles } from "../server/db/database";
-import { startFollower } from "../indexer/follower";
+import { startIndexer } from "../indexer/startIndexer";
 import { createKeyVault, MASTER_KEY_BYTES } from "../server/wallets/vault";
 import { bindDeployment, readDeployment } from "../indexer/store/deployment";
 import { bootstrapPlatformAdmin } from "../server/auth/bootstrap";
@@ -56,15 +56,11 @@ export async function startStack(config: Config, log: Log = console.log): Promis
     const registry = await resolveRegistry(config, clients, database.db, log);
     bindDeployment(database.db, { chainId: clients.chain.id, registryAddress: registry.address, deployBlock: registry.deployBlock });
 
-    const follower = startFollower({
-      client: clients.publicClient,
-      db: database.db,
-      registryAddress: registry.address,
-      deployBlock: registry.deployBlock,
-      confirmations: config.indexer.confirmations,
-      pollIntervalMs: config.indexer.pollIntervalMs,
-      onError: (error) => log(`indexer   error: ${error instanceof Error ? error.message : String(error)}`),
-    });
+    const follower = startIndexer(
+      config.indexer,
+      { client: clients.publicClient, db: database.db, registryAddress: registry.address, deployBlock: registry.deployBlock },
+      log,
+    );
     closers.push(follower.stop);
     await follower.syncOnce();
 

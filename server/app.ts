@@ -22,6 +22,9 @@ import type { DeviceLocks } from "./devices/locks";
 import { READ_BATCH_MAX_BYTES, registerReads } from "./reads/routes";
 import { registerYields } from "./reads/yieldRoutes";
 import type { ReadRules } from "./reads/judgeRead";
+import { registerAudit } from "./audit/routes";
+import { registerChainReads } from "./chain/routes";
+import type { EvidenceSource } from "./audit/evidenceSource";
 
 export interface AppDeps {
   db: Db;
@@ -39,6 +42,8 @@ export interface AppDeps {
   deviceLocks?: DeviceLocks;
   /** Meter-read validation settings (degradation, safety margin). */
   readRules: ReadRules;
+  /** Published certificate evidence, which the audit checks; defaults to none published (the issuance engine supplies it). */
+  evidence?: EvidenceSource;
 }
 
 export type App = OpenAPIHono<AppEnv>;
@@ -67,6 +72,8 @@ export function createApp(deps: AppDeps): App {
   registerDevices(app, deps);
   registerReads(app, deps);
   registerYields(app, deps);
+  registerAudit(app, deps);
+  registerChainReads(app, deps);
   registerDocs(app);
 
   app.doc31("/openapi.json", {

@@ -28,6 +28,8 @@ const envSchema = z.object({
   METADATA_BASE_URL: z.url().optional(),
   INDEXER_POLL_MS: z.coerce.number().int().min(50).default(1000),
   INDEXER_CONFIRMATIONS: z.coerce.number().int().min(0).default(0),
+  INDEXER_REORG_WINDOW: z.coerce.number().int().min(1).default(64),
+  INDEXER_MAX_RANGE: z.coerce.number().int().min(1).default(10_000),
   READ_DEGRADATION_PER_YEAR: z.coerce.number().min(0).max(1).default(0.005),
   READ_SAFETY_MARGIN: z.coerce.number().min(0).max(10).default(0.25),
   SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(525_600).default(720),
@@ -51,7 +53,8 @@ export interface Config {
   keys: { admin?: Hex; issuer?: Hex; recorder?: Hex };
   databasePath: string;
   metadataBaseUrl: string;
-  indexer: { pollIntervalMs: number; confirmations: number };
+  /** Polling, confirmation depth, how far below the head headers are checked for reorgs, and the longest eth_getLogs range. */
+  indexer: { pollIntervalMs: number; confirmations: number; reorgWindow: number; maxRange: number };
   /** Meter-read validation: yearly degradation and the safety margin above the maximum-energy formula. */
   readRules: ReadRules;
   /** Session and invitation lifetimes, and the base URL of links in emails. */
@@ -75,8 +78,12 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads the environment; every problem is named by its variable so the operator knows what to fix. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Reads the environment; every problem is named by its variable so the operator knows what to fix. The
+ * indexer on its own (`npm run indexer`) deploys nothing, seals no keys and sends no emails: it needs no deploy
+ * keys, MASTER_KEY or PUBLIC_URL.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, job: "main" | "indexer" = "main"): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
@@ -84,12 +91,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const local = e.RPC_URL === undefined;
   const problems: string[] = [];
-  if (!local && e.REGISTRY_ADDRESS === undefined) {
+  if (!local && e.REGISTRY_ADDRESS === undefined && job === "main") {
     for (const name of ["ADMIN_PRIVATE_KEY", "ISSUER_PRIVATE_KEY", "RECORDER_PRIVATE_KEY"] as const) {
       if (e[name] === undefined) problems.push(`${name}: required to deploy a registry on RPC_URL (or set REGISTRY_ADDRESS to reuse one)`);
     }
   }
-  if (!local && e.MASTER_KEY === undefined) {
+  if (!local && e.MASTER_KEY === undefined && job === "main") {
     problems.push("MASTER_KEY: required with RPC_URL to seal managed-wallet keys (32 bytes as hex or base64); only local mode generates one");
   }
   if ((e.PLATFORM_ADMIN_EMAIL === undefined) !== (e.PLATFORM_ADMIN_PASSWORD === undefined)) {
@@ -98,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.PLATFORM_ADMIN_PASSWORD !== undefined) {
     for (const reason of passwordProblems(e.PLATFORM_ADMIN_PASSWORD, { email: e.PLATFORM_ADMIN_EMAIL })) problems.push(`PLATFORM_ADMIN_PASSWORD: ${reason}`);
   }
-  if (!local && e.PUBLIC_URL === undefined) {
+  if (!local && e.PUBLIC_URL === undefined && job === "main") {
     problems.push("PUBLIC_URL: required with RPC_URL; links in emails must point where users reach the API, not at its bind address");
   }
   if (local && e.REGISTRY_ADDRESS !== undefined) {
@@ -112,7 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keys: { admin: e.ADMIN_PRIVATE_KEY as Hex | undefined, issuer: e.ISSUER_PRIVATE_KEY as Hex | undefined, recorder: e.RECORDER_PRIVATE_KEY as Hex | undefined },
     databasePath: e.DATABASE_PATH,
     metadataBaseUrl: e.METADATA_BASE_URL ?? `http://${e.HOST}:${e.PORT}/metadata/`,
-    indexer: { pollIntervalMs: e.INDEXER_POLL_MS, confirmations: e.INDEXER_CONFIRMATIONS },
+    indexer: { pollIntervalMs: e.INDEXER_POLL_MS, confirmations: e.INDEXER_CONFIRMATIONS, reorgWindow: e.INDEXER_REORG_WINDOW, maxRange: e.INDEXER_MAX_RANGE },
     readRules: readRules(e.READ_DEGRADATION_PER_YEAR, e.READ_SAFETY_MARGIN),
     accounts: {
       sessionTtlMinutes: e.SESSION_TTL_MINUTES,

@@ -46,7 +46,7 @@ describe("indexer follower (checkpoint and raw logs)", () => {
 
   it("stores every registry log exactly as getLogs returns it and checkpoints the head block", async () => {
     await emitEvents(5);
-    const follower = follow({ maxRange: 2n });
+    const follower = follow({ range: { initial: 2, max: 2 } });
     const checkpoint = await follower.syncOnce();
     await follower.stop();
 

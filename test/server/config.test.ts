@@ -23,7 +23,7 @@ describe("server config", () => {
     expect(config.chain.localPort).to.equal(8545);
     expect(config.databasePath).to.equal("data/registry.db");
     expect(config.metadataBaseUrl).to.equal("http://127.0.0.1:3000/metadata/");
-    expect(config.indexer).to.deep.equal({ pollIntervalMs: 1000, confirmations: 0 });
+    expect(config.indexer).to.deep.equal({ pollIntervalMs: 1000, confirmations: 0, reorgWindow: 64, maxRange: 10_000 });
   });
 
   it("reads every variable it documents", () => {
@@ -38,6 +38,8 @@ describe("server config", () => {
       METADATA_BASE_URL: "https://registry.example/metadata/",
       INDEXER_POLL_MS: "250",
       INDEXER_CONFIRMATIONS: "12",
+      INDEXER_REORG_WINDOW: "128",
+      INDEXER_MAX_RANGE: "2000",
       READ_DEGRADATION_PER_YEAR: "0.01",
       READ_SAFETY_MARGIN: "0.5",
       MASTER_KEY,
@@ -49,7 +51,7 @@ describe("server config", () => {
     expect(config.chain.registryDeployBlock).to.equal(1234n);
     expect(config.databasePath).to.equal("/tmp/x.db");
     expect(config.metadataBaseUrl).to.equal("https://registry.example/metadata/");
-    expect(config.indexer).to.deep.equal({ pollIntervalMs: 250, confirmations: 12 });
+    expect(config.indexer).to.deep.equal({ pollIntervalMs: 250, confirmations: 12, reorgWindow: 128, maxRange: 2000 });
     expect(config.readRules).to.include({ degradationPerYear: 0.01, safetyMargin: 0.5, historyMaxAgeYears: 3 });
     expect(config.masterKey).to.deep.equal(Buffer.from(MASTER_KEY, "hex"));
   });
@@ -85,6 +87,12 @@ describe("server config", () => {
     expect(malformed).to.not.include("too-short");
     expect(loadConfig({ ...remote, MASTER_KEY: Buffer.from(MASTER_KEY, "hex").toString("base64") }).masterKey).to.deep.equal(Buffer.from(MASTER_KEY, "hex"));
     expect(loadConfig({}).masterKey).to.equal(undefined);
+  });
+
+  it("asks the indexer command for no deploy keys, MASTER_KEY or PUBLIC_URL: it deploys, seals and mails nothing", () => {
+    const config = loadConfig({ RPC_URL: "http://127.0.0.1:9999" }, "indexer");
+    expect([config.local, config.masterKey]).to.deep.equal([false, undefined]);
+    expect(problemsOf({ RPC_URL: "http://127.0.0.1:9999", PUBLIC_URL: "https://registry.example" }).map((p) => p.split(":")[0])).to.include("MASTER_KEY");
   });
 
   it("refuses REGISTRY_ADDRESS in local mode, where the chain is new at every start", () => {

@@ -1,0 +1,122 @@
+import { expect } from "chai";
+import { and, eq } from "drizzle-orm";
+import { chainBalances, chainCertificates } from "../../indexer/store/schema";
+import type { AuditReport } from "../../server/audit/report";
+import type { CheckName } from "../../server/audit/findings";
+import { HOUR } from "../support/registry";
+import { auditWorld, type AuditWorld } from "./world";
+
+function findings(report: AuditReport, name: CheckName) {
+  return report.checks.find((check) => check.name === name)!.findings;
+}
+
+function failingChecks(report: AuditReport): CheckName[] {
+  return report.checks.filter((check) => !check.passed).map((check) => check.name);
+}
+
+describe("audit of a registry on the chain", () => {
+  let world: AuditWorld;
+  before(async () => {
+    world = await auditWorld();
+  });
+  after(() => world.close());
+
+  it("finds nothing on a clean chain with issuance, transfers, claims, retirements, a split, a revocation and a reservation D-REC", async () => {
+    const report = await world.audit();
+    expect(report.checks.map((check) => [check.name, check.findings])).to.deep.equal([
+      ["mirror", []],
+      ["supply", []],
+      ["evidence", []],
+      ["doubleCertification", []],
+      ["reservations", []],
+    ]);
+    expect(report.passed).to.equal(true);
+    expect(report.totals).to.deep.equal({ certificates: 3, splitChildren: 3, holdings: 8, reservations: 1, revoked: 1, evidenceLeaves: 5 });
+  });
+
+  it("audits at the mirror's checkpoint, so activity the indexer has not seen yet is no finding", async () => {
+    const { d, ids } = world;
+    await (await d.registry.connect(d.buyer).safeTransferFrom(d.buyer, d.other, ids.drec, 1n, "0x")).wait();
+    const before = await world.audit();
+    await world.sync();
+    const after = await world.audit();
+    expect([before.passed, after.passed]).to.deep.equal([true, true]);
+    expect(BigInt(after.block.number)).to.be.greaterThan(BigInt(before.block.number));
+  });
+
+  it("catches a mirror balance row changed, naming the holder and id", async () => {
+    const { database, d, ids } = world;
+    const where = and(eq(chainBalances.holder, d.other.address.toLowerCase()), eq(chainBalances.certificateId, ids.gc[0].toString()));
+    const row = database.db.select().from(chainBalances).where(where).get()!;
+    database.db.update(chainBalances).set({ amount: (BigInt(row.amount) + 1n).toString() }).where(where).run();
+    try {
+      const report = await world.audit();
+      expect(failingChecks(report)).to.deep.equal(["mirror"]);
+      expect(findings(report, "mirror").map((f) => [f.code, f.holder?.toLowerCase(), f.certificateIds])).to.deep.equal([
+        ["balance-mismatch", d.other.address.toLowerCase(), [ids.gc[0].toString()]],
+      ]);
+    } finally {
+      database.db.update(chainBalances).set({ amount: row.amount }).where(where).run();
+    }
+  });
+
+  it("catches a certificate row changed in the mirror, naming the field", async () => {
+    const { database, ids } = world;
+    const where = eq(chainCertificates.id, ids.drec.toString());
+    const row = database.db.select().from(chainCertificates).where(where).get()!;
+    database.db.update(chainCertificates).set({ periodEnd: row.periodEnd + 1 }).where(where).run();
+    try {
+      const report = await world.audit();
+      expect(failingChecks(report)).to.deep.equal(["mirror"]);
+      expect(findings(report, "mirror").map((f) => [f.code, f.certificateIds, f.message])).to.deep.equal([
+        ["certificate-mismatch", [ids.drec.toString()], `The mirror's row for D-REC #${ids.drec} differs from the chain: end ${row.periodEnd + 1} (chain: ${row.periodEnd}).`],
+      ]);
+    } finally {
+      database.db.update(chainCertificates).set({ periodEnd: row.periodEnd }).where(where).run();
+    }
+  });
+
+  it("catches tampered evidence (one device's Wh changed) and evidence that was never published", async () => {
+    const { evidence, ids } = world;
+    const published = evidence.leaves.get(ids.drec)!;
+    const gcLeaves = evidence.leaves.get(ids.gc[1])!;
+    evidence.publish(ids.drec, published.map((leaf, i) => (i === 1 ? { ...leaf, wh: leaf.wh + 100n } : leaf)));
+    evidence.leaves.delete(ids.gc[1]);
+    try {
+      const report = await world.audit();
+      expect(failingChecks(report)).to.deep.equal(["evidence"]);
+      expect(findings(report, "evidence").map((f) => [f.code, f.certificateIds])).to.deep.equal([
+        ["evidence-root-mismatch", [ids.drec.toString()]],
+        ["evidence-missing", [ids.gc[1].toString()]],
+      ]);
+    } finally {
+      evidence.publish(ids.drec, published);
+      evidence.publish(ids.gc[1], gcLeaves);
+    }
+  });
+});
+
+describe("audit of a registry with a double-certified device-period", () => {
+  let world: AuditWorld;
+  before(async () => {
+    world = await auditWorld();
+  });
+  after(() => world.close());
+
+  it("catches two GC vouchers for the same device and overlapping hours, but not split children of one of them", async () => {
+    const { ids, devices } = world;
+    expect((await world.audit()).passed).to.equal(true);
+
+    // The first GC covers [hour, hour + 1h); this one claims its second half again, with consistent evidence.
+    const original = world.evidence.leaves.get(ids.gc[0])![0];
+    const overlapping = await world.issueGc(devices.gc, original.start + HOUR / 2n, original.end + HOUR / 2n, 500n);
+    await world.sync();
+
+    const report = await world.audit();
+    expect(failingChecks(report)).to.deep.equal(["doubleCertification"]);
+    expect(findings(report, "doubleCertification").map((f) => [f.certificateIds, f.device, f.period])).to.deep.equal([
+      [[ids.gc[0].toString(), overlapping.toString()], devices.gc, { start: (original.start + HOUR / 2n).toString(), end: original.end.toString() }],
+      [[ids.gc[1].toString(), overlapping.toString()], devices.gc, { start: original.end.toString(), end: (original.end + HOUR / 2n).toString() }],
+    ]);
+  });
+});
