@@ -1,13 +1,13 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { asc, eq } from "drizzle-orm";
 import { duplicateAccountFields, insertOrganisation, organisationView } from "../auth/accounts";
-import { PostalAddressSchema, EmailSchema, IdParamSchema, json, jsonBody, OrganisationNameSchema, OrganisationSchema, PersonNameSchema, SECURED } from "../auth/apiSchemas";
+import { PostalAddressSchema, EmailSchema, IdParamSchema, OrganisationNameSchema, OrganisationSchema, PersonNameSchema } from "../auth/apiSchemas";
 import { requireOrganisationType, requirePermission } from "../auth/authenticate";
 import { allPermissions, normalisePermissions, ORGANISATION_TYPES } from "../auth/permissions";
 import { deliverOutbox, type AccountDeps } from "../auth/deps";
 import { organisations } from "../auth/schema";
 import { principalOf, type AppEnv } from "../http/env";
-import { problemResponses } from "../http/openapi";
+import { json, jsonBody, problemResponses, SECURED } from "../http/openapi";
 import { problem } from "../http/problem";
 import { createInvitation, invitationView, invite } from "../invitations/invitations";
 import { InvitationSchema, InviteBody } from "../invitations/routes";

@@ -1,11 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { PublicClient } from "viem";
 import { readDeployment } from "../../indexer/store/deployment";
-import { json, SECURED } from "../auth/apiSchemas";
+
 import { requireOrganisationType } from "../auth/authenticate";
 import type { Db } from "../db/database";
 import type { AppEnv } from "../http/env";
-import { problemResponses } from "../http/openapi";
+import { json, problemResponses, SECURED } from "../http/openapi";
 import { CHECKS, type CheckName } from "./findings";
 import { NO_PUBLISHED_EVIDENCE, type EvidenceSource } from "./evidenceSource";
 import { readMirror } from "./mirrorReader";

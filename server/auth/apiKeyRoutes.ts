@@ -1,11 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { principalOf, type AppEnv } from "../http/env";
-import { problemResponses } from "../http/openapi";
+import { json, jsonBody, OrganisationQuerySchema, problemResponses, SECURED } from "../http/openapi";
 import { problem } from "../http/problem";
 import { apiKeyView, createApiKey, findApiKey, listApiKeys, revokeApiKey } from "./apiKeys";
-import { grantErrors, IdParamSchema, json, jsonBody, PermissionsSchema, SECURED } from "./apiSchemas";
+import { grantErrors, IdParamSchema, PermissionsSchema } from "./apiSchemas";
 import { requirePermission, requireSession } from "./authenticate";
-import { OrganisationQuerySchema } from "./organisationRoutes";
+
 import { organisationToRead } from "./organisationScope";
 import { canChangeOrganisation, normalisePermissions } from "./permissions";
 import type { AccountDeps } from "./deps";

@@ -49,9 +49,6 @@ export const UserSchema = z
   })
   .openapi("User");
 
-export const json = <T extends z.ZodType>(schema: T, description = "") => ({ content: { "application/json": { schema } }, description });
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
-export const SECURED: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }];
 
 /** Field errors naming each permission the caller asked to grant (to a key or an invitee) without holding it. */
 export function grantErrors(field: string, requested: Permissions, grantor: Principal): FieldError[] {

@@ -1,22 +1,15 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { asc, eq } from "drizzle-orm";
 import { principalOf, type AppEnv } from "../http/env";
-import { problemResponses } from "../http/openapi";
+import { json, jsonBody, OrganisationQuerySchema, problemResponses, SECURED } from "../http/openapi";
 import { problem } from "../http/problem";
 import { organisationView, userView } from "./accounts";
-import { IdParamSchema, json, jsonBody, OrganisationSchema, PermissionsSchema, SECURED, UserSchema } from "./apiSchemas";
+import { IdParamSchema, OrganisationSchema, PermissionsSchema, UserSchema } from "./apiSchemas";
 import { requirePermission } from "./authenticate";
 import { organisationToRead } from "./organisationScope";
 import { canManageUsers, canReadOrganisation, changedAccess } from "./permissions";
 import type { AccountDeps } from "./deps";
 import { organisations, users } from "./schema";
-
-export const OrganisationQuerySchema = z.object({
-  organisationId: z
-    .uuid()
-    .optional()
-    .openapi({ param: { name: "organisationId", in: "query" }, description: "Platform administrators and auditors: another organisation" }),
-});
 
 const organisationRoute = createRoute({
   method: "get",

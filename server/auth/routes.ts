@@ -1,22 +1,10 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { principalOf, type AppEnv } from "../http/env";
-import { problemResponses } from "../http/openapi";
+import { json, jsonBody, problemResponses, SECURED } from "../http/openapi";
 import { problem } from "../http/problem";
 import { duplicateAccountFields, findUserByEmail, organisationView, signUp, userView } from "./accounts";
-import {
-  PostalAddressSchema,
-  EmailSchema,
-  json,
-  jsonBody,
-  OrganisationNameSchema,
-  OrganisationSchema,
-  PasswordSchema,
-  PermissionsSchema,
-  PersonNameSchema,
-  SECURED,
-  UserSchema,
-} from "./apiSchemas";
+import { PostalAddressSchema, EmailSchema, OrganisationNameSchema, OrganisationSchema, PasswordSchema, PermissionsSchema, PersonNameSchema, UserSchema } from "./apiSchemas";
 import { registerApiKeyRoutes } from "./apiKeyRoutes";
 import { requireAuthenticated, requireSession } from "./authenticate";
 import { deliverOutbox, type AccountDeps } from "./deps";

@@ -1,30 +1,12 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { json, SECURED } from "../auth/apiSchemas";
+
 import { requireAuthenticated } from "../auth/authenticate";
 import type { Db } from "../db/database";
 import type { AppEnv } from "../http/env";
-import { problemResponses } from "../http/openapi";
+import { json, problemResponses, SECURED } from "../http/openapi";
 import { problem } from "../http/problem";
-import {
-  AddressParams,
-  CertificateDetailSchema,
-  CertificateIdParams,
-  CertificateListQuery,
-  CertificatePageSchema,
-  HistoryPageSchema,
-  HistoryQuery,
-  HolderPageSchema,
-  HoldingPageSchema,
-  HoldingsQuery,
-  PageQuery,
-  ReservationEventPageSchema,
-  ReservationParams,
-  ReservationSchema,
-  RetirementPageSchema,
-  RetirementsQuery,
-  TransferPageSchema,
-} from "./apiSchemas";
+import { AddressParams, CertificateDetailSchema, CertificateIdParams, CertificateListQuery, CertificatePageSchema, HistoryPageSchema, HistoryQuery, HolderPageSchema, HoldingPageSchema, HoldingsQuery, PageQuery, ReservationEventPageSchema, ReservationParams, ReservationSchema, RetirementPageSchema, RetirementsQuery, TransferPageSchema } from "./apiSchemas";
 import { certificateDetail, certificateExists, certificateHolders, certificateTransfers, listCertificates, retirements } from "./certificateQueries";
 import { history, holdings } from "./holderQueries";
 import { decodeCursor, type Position } from "./pagination";

@@ -3,12 +3,12 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { eq, inArray } from "drizzle-orm";
 import type { Context } from "hono";
 import { ZodError } from "zod";
-import { json, SECURED } from "../auth/apiSchemas";
+
 import { requirePermission } from "../auth/authenticate";
 import { canChangeOrganisation, canReadOrganisation } from "../auth/permissions";
 import type { Db } from "../db/database";
 import { principalOf, type AppEnv } from "../http/env";
-import { problemResponses } from "../http/openapi";
+import { json, OrganisationQuerySchema, problemResponses, SECURED } from "../http/openapi";
 import { problem, validationHook, type FieldError } from "../http/problem";
 import { noSuchDevice, organisationRequiredForExternalId, owningOrganisation, readScope, refuse } from "./access";
 import { DevicePageSchema, DeviceSchema } from "./apiSchemas";
@@ -38,12 +38,6 @@ export interface DevicesDeps {
 /** More than this in one request belongs in a CSV upload. */
 export const MAX_DEVICES_PER_REQUEST = 1000;
 
-const OrganisationQuery = z.object({
-  organisationId: z
-    .uuid({ error: "must be a UUID" })
-    .optional()
-    .openapi({ description: "Platform administrators: the developer organisation (or, for reads, any organisation)" }),
-});
 const IdParams = z.object({ id: z.uuid({ error: "must be a device UUID" }).openapi({ param: { name: "id", in: "path" } }) });
 const DevicePatchSchema = DeviceInputSchema.partial().openapi("DevicePatch");
 
@@ -59,7 +53,7 @@ const createDevicesRoute = createRoute({
   security: SECURED,
   middleware: [requirePermission("devices", "WRITE")] as const,
   request: {
-    query: OrganisationQuery,
+    query: OrganisationQuerySchema,
     body: {
       required: true,
       content: {
@@ -104,7 +98,7 @@ const getByExternalIdRoute = createRoute({
   middleware: [requirePermission("devices", "READ")] as const,
   request: {
     params: z.object({ externalId: z.string().regex(EXTERNAL_ID_PATTERN, "may contain only letters, digits, - and _") }),
-    query: OrganisationQuery,
+    query: OrganisationQuerySchema,
   },
   responses: { 200: json(DeviceSchema, "The device"), ...problemResponses(400, 401, 403, 404) },
 });
@@ -145,7 +139,6 @@ const deleteDeviceRoute = createRoute({
   request: { params: IdParams },
   responses: { 204: { description: "Removed" }, ...problemResponses(400, 401, 403, 404, 409) },
 });
-
 
 /** Each item's faults, named `body.<index>.<field>` for an array and `body.<field>` for one device. */
 function checkBody(body: Record<string, unknown> | Record<string, unknown>[], now: Date) {

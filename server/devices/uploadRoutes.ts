@@ -1,11 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gt, lt, or, type SQL } from "drizzle-orm";
-import { json, SECURED } from "../auth/apiSchemas";
+
 import { requirePermission } from "../auth/authenticate";
 import { canReadOrganisation } from "../auth/permissions";
 import type { Db } from "../db/database";
 import { principalOf, type AppEnv } from "../http/env";
-import { problemResponses } from "../http/openapi";
+import { json, problemResponses, SECURED } from "../http/openapi";
 import { problem } from "../http/problem";
 import { owningOrganisation, readScope, refuse } from "./access";
 import { UploadJobPageSchema, UploadJobSchema, UploadRowPageSchema } from "./apiSchemas";

@@ -29,3 +29,21 @@ export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
     statuses.map((status) => [status, { description: MEANINGS[status], content: { "application/problem+json": { schema: ProblemSchema } } }]),
   ) as unknown as Record<S, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }>;
 }
+
+/** A JSON response entry for createRoute's `responses`. */
+export const json = <T extends z.ZodType>(schema: T, description = "") => ({ content: { "application/json": { schema } }, description });
+/** A required JSON request body for createRoute's `request`. */
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
+/** Routes that take either a session's bearer token or an API key. */
+export const SECURED: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }];
+
+/**
+ * `?organisationId=`: platform administrators and auditors name another organisation with it (see
+ * readScope); for everyone else naming another organisation answers as if it did not exist.
+ */
+export const OrganisationQuerySchema = z.object({
+  organisationId: z
+    .uuid({ error: "must be a UUID" })
+    .optional()
+    .openapi({ param: { name: "organisationId", in: "query" }, description: "Platform administrators and auditors: another organisation" }),
+});

@@ -2,21 +2,9 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { eq } from "drizzle-orm";
 import { organisationView, userView } from "../auth/accounts";
-import {
-  EmailSchema,
-  grantErrors,
-  IdParamSchema,
-  json,
-  jsonBody,
-  OrganisationSchema,
-  PasswordSchema,
-  PermissionsSchema,
-  PersonNameSchema,
-  SECURED,
-  UserSchema,
-} from "../auth/apiSchemas";
+import { EmailSchema, grantErrors, IdParamSchema, OrganisationSchema, PasswordSchema, PermissionsSchema, PersonNameSchema, UserSchema } from "../auth/apiSchemas";
 import { requirePermission, requireSession } from "../auth/authenticate";
-import { OrganisationQuerySchema } from "../auth/organisationRoutes";
+
 import { organisationToRead } from "../auth/organisationScope";
 import { hashPassword } from "../auth/passwords";
 import { newPasswordErrors } from "../auth/passwordRules";
@@ -24,7 +12,7 @@ import { canChangeOrganisation, normalisePermissions } from "../auth/permissions
 import { deliverOutbox, type AccountDeps } from "../auth/deps";
 import { organisations } from "../auth/schema";
 import { principalOf, type AppEnv } from "../http/env";
-import { problemResponses } from "../http/openapi";
+import { json, jsonBody, OrganisationQuerySchema, problemResponses, SECURED } from "../http/openapi";
 import { problem } from "../http/problem";
 import {
   acceptInvitation,

@@ -2,14 +2,14 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { and, asc, eq, gt, gte, lte, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { parse as parseCsv } from "csv-parse/sync";
-import { json, SECURED } from "../auth/apiSchemas";
+
 import { requirePermission } from "../auth/authenticate";
 import { canChangeOrganisation, canReadOrganisation, type Principal } from "../auth/permissions";
 import type { Db } from "../db/database";
 import { noSuchDevice, organisationRequiredForExternalId, readScope, refuse } from "../devices/access";
 import { findDevice, findDeviceByExternalId } from "../devices/store";
 import { principalOf, type AppEnv } from "../http/env";
-import { problemResponses } from "../http/openapi";
+import { json, OrganisationQuerySchema, problemResponses, SECURED } from "../http/openapi";
 import { fieldErrors, problem, type FieldError } from "../http/problem";
 import { prepareReads, recordReads, type RecordedRead } from "./ingest";
 import { READ_TYPES, type ReadRules } from "./judgeRead";
@@ -60,7 +60,6 @@ const ReadRecordSchema = ReadResultSchema.omit({ index: true })
 
 const ByIdParams = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 const ByExternalIdParams = z.object({ externalId: z.string().min(1).max(100).openapi({ param: { name: "externalId", in: "path" } }) });
-const OrganisationQuery = z.object({ organisationId: z.uuid().optional() });
 
 const ListQuery = z.object({
   from: z.iso.datetime({ offset: true }).optional().openapi({ description: "Reads ending at or after this instant" }),
@@ -100,7 +99,7 @@ function routesFor<P extends z.ZodObject>(path: string, params: P, deviceNote: s
       summary: `Submit meter reads for a device (${deviceNote})`,
       security: SECURED,
       middleware: [requirePermission("reads", "WRITE")] as const,
-      request: { params, query: OrganisationQuery, body: submitBody },
+      request: { params, query: OrganisationQuerySchema, body: submitBody },
       responses: { 200: json(IngestResponseSchema, "Every read with its verdict, in submitted order"), ...problemResponses(400, 401, 403, 404, 413, 415) },
     }),
     list: createRoute({
@@ -110,7 +109,7 @@ function routesFor<P extends z.ZodObject>(path: string, params: P, deviceNote: s
       summary: `List a device's reads with totals (${deviceNote})`,
       security: SECURED,
       middleware: [requirePermission("reads", "READ")] as const,
-      request: { params, query: ListQuery.extend(OrganisationQuery.shape) },
+      request: { params, query: ListQuery.extend(OrganisationQuerySchema.shape) },
       responses: { 200: json(ReadPageSchema, "A page of reads, oldest end first"), ...problemResponses(400, 401, 403, 404) },
     }),
     latest: createRoute({
@@ -120,7 +119,7 @@ function routesFor<P extends z.ZodObject>(path: string, params: P, deviceNote: s
       summary: `The latest read of a device (${deviceNote})`,
       security: SECURED,
       middleware: [requirePermission("reads", "READ")] as const,
-      request: { params, query: OrganisationQuery },
+      request: { params, query: OrganisationQuerySchema },
       responses: { 200: json(ReadRecordSchema, "The read with the latest end"), ...problemResponses(401, 403, 404) },
     }),
   };

@@ -1,11 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
-import { json, SECURED } from "../auth/apiSchemas";
+
 import { requireOrganisationType, requirePermission } from "../auth/authenticate";
 import type { Db } from "../db/database";
 import { isCountryCode } from "../devices/catalogue";
 import { principalOf, type AppEnv } from "../http/env";
-import { problemResponses } from "../http/openapi";
+import { json, problemResponses, SECURED } from "../http/openapi";
 import { countryYields } from "./schema";
 import { countryYield, DEFAULT_COUNTRY_YIELDS, DEFAULT_YIELD_KWH_PER_KW_YEAR, yieldOverrides } from "./yields";
 

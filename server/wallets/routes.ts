@@ -4,13 +4,13 @@ import { and, asc, eq, isNull, lte } from "drizzle-orm";
 import type { Context } from "hono";
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
-import { json, jsonBody, SECURED } from "../auth/apiSchemas";
+
 import { requirePermission, requireSession } from "../auth/authenticate";
 import { canChangeOrganisation, canReadOrganisation } from "../auth/permissions";
 import { organisations } from "../auth/schema";
 import type { Db } from "../db/database";
 import { principalOf, type AppEnv } from "../http/env";
-import { problemResponses } from "../http/openapi";
+import { json, jsonBody, OrganisationQuerySchema, problemResponses, SECURED } from "../http/openapi";
 import { problem } from "../http/problem";
 import { CHALLENGE_TTL_MS, challengeMessage, challengeState, verifyChallengeSignature } from "./challenge";
 import { WALLET_KINDS, walletChallenges, wallets } from "./schema";
@@ -44,7 +44,6 @@ const ChallengeSchema = z
   })
   .openapi("WalletChallenge");
 
-
 const listRoute = createRoute({
   method: "get",
   path: "/organisation/wallets",
@@ -53,7 +52,7 @@ const listRoute = createRoute({
   description: "Platform administrators and auditors may name any organisation with `organisationId`.",
   security: SECURED,
   middleware: [requirePermission("organisation", "READ")] as const,
-  request: { query: z.object({ organisationId: z.uuid().optional() }) },
+  request: { query: OrganisationQuerySchema },
   responses: {
     200: json(z.object({ organisationId: z.string(), wallets: z.array(WalletSchema) }), "The wallets, oldest first"),
     ...problemResponses(400, 401, 403, 404),
