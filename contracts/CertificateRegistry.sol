@@ -25,6 +25,13 @@ import {TransferAllowlist} from "./gc/TransferAllowlist.sol";
 contract CertificateRegistry is ERC1155, AccessControl, Pausable, EIP712, ReservationLog, TransferAllowlist {
     using Strings for uint256;
 
+    /// @dev Active certificates move freely; provisional ones (I-REC, awaiting serials) and revoked ones do not.
+    enum CertificateStatus {
+        Active,
+        Revoked,
+        Provisional
+    }
+
     bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
     bytes32 public constant RESERVATION_RECORDER_ROLE = keccak256("RESERVATION_RECORDER_ROLE");
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
@@ -32,7 +39,8 @@ contract CertificateRegistry is ERC1155, AccessControl, Pausable, EIP712, Reserv
     /// @dev Starts at 1 so the slot is never zero and ids never collide with the zero id.
     uint256 private _nextSerial = 1;
     mapping(uint256 word => uint256 bits) private _usedNonces;
-    mapping(uint256 id => bool) private _revoked;
+    /// @dev One slot per id read by every movement: revoked and provisional share it, so D-RECs pay one SLOAD.
+    mapping(uint256 id => CertificateStatus) private _status;
     mapping(address holder => mapping(uint256 id => uint256)) private _claimed;
 
     /// @notice A certificate was minted. Its amount and recipient are in the ERC-1155 transfer event.
@@ -59,6 +67,8 @@ contract CertificateRegistry is ERC1155, AccessControl, Pausable, EIP712, Reserv
     /// @notice `sum(amounts)` of `parentId` was burned and re-minted to `holder` as `childIds`.
     event Split(uint256 indexed parentId, address indexed holder, uint256[] childIds, uint256[] amounts);
     event CertificateRevoked(uint256 indexed id, bytes32 reasonHash);
+    /// @notice The external standard's registry issued `id` as the serial range `firstSerial`..`lastSerial`.
+    event StandardSerialsRecorded(uint256 indexed id, string firstSerial, string lastSerial);
     event BaseURIChanged(string baseURI);
 
     error VoucherExpired(uint256 nonce, uint64 deadline);
@@ -71,6 +81,9 @@ contract CertificateRegistry is ERC1155, AccessControl, Pausable, EIP712, Reserv
     error InvalidRetirementReason(RetirementReason reason);
     error CertificateIsRevoked(uint256 id);
     error CertificateAlreadyRevoked(uint256 id);
+    error CertificateIsProvisional(uint256 id);
+    error CertificateNotProvisional(uint256 id);
+    error EmptySerial();
 
     /**
      * @param admin Holds the admin role: roles, revocation, base URI, hold period.
@@ -210,14 +223,38 @@ contract CertificateRegistry is ERC1155, AccessControl, Pausable, EIP712, Reserv
 
     /// @notice Freezes a certificate found invalid: it can no longer move, be split or be claimed.
     function revoke(uint256 id, bytes32 reasonHash) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (_revoked[id]) revert CertificateAlreadyRevoked(id);
-        _revoked[id] = true;
+        if (_status[id] == CertificateStatus.Revoked) revert CertificateAlreadyRevoked(id);
+        _status[id] = CertificateStatus.Revoked;
         emit CertificateRevoked(id, reasonHash);
     }
 
     /// @notice Whether `id` has been revoked.
     function isRevoked(uint256 id) external view returns (bool) {
-        return _revoked[id];
+        return _status[id] == CertificateStatus.Revoked;
+    }
+
+    // ---------------------------------------------------------------- external standards (I-REC)
+
+    /**
+     * @notice Records the serial range the external standard's registry (I-REC) issued for a provisional
+     * certificate, which makes it active: from then on the buyer may hold, move or redeem it.
+     * @dev Only the issuer, which asked that registry for the issuance. Reverts with
+     * {CertificateNotProvisional} for any other id, so a range is recorded once.
+     */
+    function recordStandardSerials(
+        uint256 id,
+        string calldata firstSerial,
+        string calldata lastSerial
+    ) external onlyRole(ISSUER_ROLE) {
+        if (_status[id] != CertificateStatus.Provisional) revert CertificateNotProvisional(id);
+        if (bytes(firstSerial).length == 0 || bytes(lastSerial).length == 0) revert EmptySerial();
+        _status[id] = CertificateStatus.Active;
+        emit StandardSerialsRecorded(id, firstSerial, lastSerial);
+    }
+
+    /// @notice Whether `id` is an I-REC certificate still waiting for its serial numbers.
+    function isProvisional(uint256 id) external view returns (bool) {
+        return _status[id] == CertificateStatus.Provisional;
     }
 
     /// @notice Stops every transfer, issuance, split and retirement until {unpause}.
@@ -272,8 +309,10 @@ contract CertificateRegistry is ERC1155, AccessControl, Pausable, EIP712, Reserv
             if (c.amount == 0 || c.start >= c.end || c.end > block.timestamp || c.ref == bytes32(0)) {
                 revert InvalidCertificate(i);
             }
-            if (isDRec) _recordReservationIssuance(c.ref, recipient, c.start, c.end, c.amount);
             uint256 id = CertificateIds.encode(voucher.kind, firstSerial + i);
+            if (isDRec && _recordReservationIssuance(c.ref, recipient, c.start, c.end, c.amount)) {
+                _status[id] = CertificateStatus.Provisional;
+            }
             ids[i] = id;
             amounts[i] = c.amount;
             emit CertificateIssued(id, c.ref, c.amount, c.start, c.end, c.evidence);
@@ -321,7 +360,9 @@ contract CertificateRegistry is ERC1155, AccessControl, Pausable, EIP712, Reserv
             bool allowlistBlocks = to != address(0) && _blocksGranularTransfer(from, to);
             for (uint256 i = 0; i < ids.length; ++i) {
                 uint256 id = ids[i];
-                if (_revoked[id]) revert CertificateIsRevoked(id);
+                CertificateStatus status = _status[id];
+                if (status == CertificateStatus.Revoked) revert CertificateIsRevoked(id);
+                if (status == CertificateStatus.Provisional) revert CertificateIsProvisional(id);
                 if (allowlistBlocks && CertificateIds.isGranular(id)) revert SenderNotAllowlisted(from, to);
             }
         }

@@ -3,8 +3,8 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createTestClient, http } from "viem";
-import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
-import { createApp } from "../server/app";
+import { generatePrivateKey, privateKeyToAccount, privateKeyToAddress } from "viem/accounts";
+import { createApp, type ChainSigners } from "../server/app";
 import { connectChain, type ChainClients } from "../server/chain/clients";
 import type { Config, Hex } from "../server/config";
 import { openDatabase, removeDatabaseFiles } from "../server/db/database";
@@ -91,6 +91,7 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       mail,
       accounts: config.accounts,
       readRules: config.readRules,
+      chainSigners: chainSignersOf(registry.keys, log),
     });
     const server = serve({ fetch: app.fetch, hostname: config.api.host, port: config.api.port });
     await once(server, "listening");
@@ -112,7 +113,7 @@ async function resolveRegistry(config: Config, clients: ChainClients, db: Parame
     if (!code || code === "0x") throw new Error(`REGISTRY_ADDRESS ${existing} has no contract code on the chain at RPC_URL.`);
     const deployBlock = readDeployment(db)?.deployBlock ?? config.chain.registryDeployBlock ?? 0n;
     log(`registry  reusing ${existing} (indexing from block ${deployBlock})`);
-    return { address: existing, deployBlock };
+    return { address: existing, deployBlock, keys: config.keys };
   }
   const keys = config.local ? await fundedLocalKeys(config.keys, clients) : (config.keys as Keys);
   const admin = privateKeyToAddress(keys.admin);
@@ -123,7 +124,14 @@ async function resolveRegistry(config: Config, clients: ChainClients, db: Parame
     config.metadataBaseUrl,
   );
   log(`registry  deployed at ${deployed.address} in block ${deployed.blockNumber}`);
-  return { address: deployed.address, deployBlock: deployed.blockNumber };
+  return { address: deployed.address, deployBlock: deployed.blockNumber, keys: keys as Config["keys"] };
+}
+
+/** The issuer and recorder accounts, when both keys are known; without them issuance and reservations are off. */
+function chainSignersOf(keys: Config["keys"], log: Log): ChainSigners | undefined {
+  if (keys.issuer && keys.recorder) return { issuer: privateKeyToAccount(keys.issuer), recorder: privateKeyToAccount(keys.recorder) };
+  log("keys      ISSUER_PRIVATE_KEY and RECORDER_PRIVATE_KEY not both set: reservations and issuance are unavailable");
+  return undefined;
 }
 
 /** Local mode generates any key not given, and funds every key on the local chain. */

@@ -1,7 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { PublicClient } from "viem";
+import type { LocalAccount, PublicClient } from "viem";
 import type { Db } from "./db/database";
 import type { AppEnv } from "./http/env";
 import { problem, validationHook } from "./http/problem";
@@ -44,6 +44,16 @@ export interface AppDeps {
   readRules: ReadRules;
   /** Published certificate evidence, which the audit checks; defaults to none published (the issuance engine supplies it). */
   evidence?: EvidenceSource;
+  /**
+   * The platform's own chain keys: the issuer signs vouchers, the recorder writes the reservation log.
+   * Absent when the API reuses a registry without them; routes that need one then answer 503.
+   */
+  chainSigners?: ChainSigners;
+}
+
+export interface ChainSigners {
+  issuer: LocalAccount;
+  recorder: LocalAccount;
 }
 
 export type App = OpenAPIHono<AppEnv>;

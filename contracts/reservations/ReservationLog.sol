@@ -185,6 +185,7 @@ abstract contract ReservationLog {
     /**
      * @dev Checks a D-REC certificate against its reservation and counts it towards the target; ends
      * the reservation when a target without authority to exceed is met exactly.
+     * @return provisional Whether the reservation is for I-REC, whose certificates wait for serials.
      */
     function _recordReservationIssuance(
         bytes32 reservationId,
@@ -192,7 +193,7 @@ abstract contract ReservationLog {
         uint64 start,
         uint64 end,
         uint256 amount
-    ) internal {
+    ) internal returns (bool provisional) {
         Reservation storage r = _reservations[reservationId];
         address buyer = r.buyer;
         if (buyer == address(0)) revert UnknownReservation(reservationId);
@@ -206,6 +207,7 @@ abstract contract ReservationLog {
         // A reservation already ended (e.g. early, by the recorder) keeps its end: certifying generation from
         // before that end must not move it, which would widen its window and put released devices back on hold.
         if (capped && issued == r.targetWh && r.endedAt == 0) _end(reservationId, r, EndReason.TargetReached);
+        return r.standard == Standard.IRec;
     }
 
     function _addDevices(bytes32 reservationId, uint256 windowStart, bytes32[] calldata devices) private {

@@ -6,6 +6,7 @@ import { RecordingMailTransport } from "./mail";
 import { loadConfig } from "../../server/config";
 import { createKeyVault, MASTER_KEY_BYTES } from "../../server/wallets/vault";
 import { TestClock } from "./seed";
+import { privateKeyToAccount } from "viem/accounts";
 
 export { seedOrganisation, seedUser, tableCounts, tableSnapshot, TestClock, type SeededUser } from "./seed";
 
@@ -38,6 +39,7 @@ export async function createTestApi(overrides: Partial<AppDeps> = {}): Promise<T
     accounts: loadConfig({}).accounts,
     readRules: loadConfig({}).readRules,
     vault: createKeyVault(randomBytes(MASTER_KEY_BYTES)),
+    chainSigners: { issuer: privateKeyToAccount(chain.keys.issuer), recorder: privateKeyToAccount(chain.keys.recorder) },
     ...overrides,
   };
   const app = createApp(deps);

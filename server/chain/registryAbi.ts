@@ -1,0 +1,68 @@
+import { parseAbi } from "viem";
+
+/**
+ * The registry functions and errors the server calls and decodes, written out so viem types every call.
+ * test/chain/registryAbi.test.ts checks each item against the compiled artifact, so they cannot drift.
+ */
+export const REGISTRY_ABI = parseAbi([
+  "struct Certificate { bytes32 ref; uint256 amount; uint64 start; uint64 end; bytes32 evidence; }",
+  "struct Voucher { address recipient; uint8 kind; uint256 nonce; uint64 deadline; Certificate[] certificates; }",
+  "function issueBatch(Voucher[] vouchers, bytes[] signatures)",
+  "function isVoucherUsed(uint256 nonce) view returns (bool)",
+  "function invalidateVoucher(uint256 nonce)",
+  "function createReservation(bytes32 reservationId, address buyer, uint40 start, uint40 end, uint8 frequency, uint8 standard, uint96 targetWh, bool canExceedTarget, bytes32[] devices)",
+  "function addDevices(bytes32 reservationId, bytes32[] devices)",
+  "function removeDevices(bytes32 reservationId, bytes32[] devices)",
+  "function endReservation(bytes32 reservationId)",
+  "function deviceStatus(bytes32 device) view returns (bytes32 reservationId, uint256 availableAt)",
+  "function releaseHoldPeriod() view returns (uint64)",
+  "function claim(address holder, uint256 id, uint256 amount, string beneficiary, bytes32 detailsHash)",
+  "function retireBatch(address holder, uint256[] ids, uint256[] amounts, uint8 reason, string beneficiary, bytes32 detailsHash)",
+  "function split(address holder, uint256 parentId, uint256[] amounts) returns (uint256[] childIds)",
+  "function safeTransferFrom(address from, address to, uint256 id, uint256 value, bytes data)",
+  "function setTransferAllowlistEnabled(bool enabled)",
+  "function setAllowedSenders(address[] senders, bool allowed)",
+  "function recordStandardSerials(uint256 id, string firstSerial, string lastSerial)",
+  "function isProvisional(uint256 id) view returns (bool)",
+  "function isRevoked(uint256 id) view returns (bool)",
+  "function revoke(uint256 id, bytes32 reasonHash)",
+  "function balanceOf(address account, uint256 id) view returns (uint256)",
+  "function claimedBalanceOf(address holder, uint256 id) view returns (uint256)",
+  "event CertificateIssued(uint256 indexed id, bytes32 indexed ref, uint256 amount, uint64 start, uint64 end, bytes32 evidence)",
+  "event VoucherRedeemed(uint256 indexed nonce, address indexed recipient, uint256 firstId, uint256 count)",
+  "event Split(uint256 indexed parentId, address indexed holder, uint256[] childIds, uint256[] amounts)",
+  "error VoucherExpired(uint256 nonce, uint64 deadline)",
+  "error VoucherAlreadyUsed(uint256 nonce)",
+  "error InvalidVoucherSigner(address signer)",
+  "error EmptyVoucher(uint256 nonce)",
+  "error InvalidCertificate(uint256 index)",
+  "error ArrayLengthMismatch(uint256 expected, uint256 actual)",
+  "error ZeroAmount()",
+  "error InvalidRetirementReason(uint8 reason)",
+  "error CertificateIsRevoked(uint256 id)",
+  "error CertificateAlreadyRevoked(uint256 id)",
+  "error CertificateIsProvisional(uint256 id)",
+  "error CertificateNotProvisional(uint256 id)",
+  "error EmptySerial()",
+  "error ReservationExists(bytes32 reservationId)",
+  "error UnknownReservation(bytes32 reservationId)",
+  "error ReservationNotActive(bytes32 reservationId)",
+  "error InvalidReservation(bytes32 reservationId)",
+  "error DeviceAlreadyReserved(bytes32 device, bytes32 reservationId)",
+  "error DeviceOnHold(bytes32 device, uint256 availableAt)",
+  "error DeviceWindowOverlap(bytes32 device, uint256 releasedAt)",
+  "error DeviceNotInReservation(bytes32 device, bytes32 reservationId)",
+  "error RecipientNotBuyer(bytes32 reservationId, address recipient, address buyer)",
+  "error PeriodOutsideReservation(bytes32 reservationId, uint64 start, uint64 end)",
+  "error TargetExceeded(bytes32 reservationId, uint256 targetWh, uint256 wouldIssueWh)",
+  "error SenderNotAllowlisted(address from, address to)",
+  "error EnforcedPause()",
+  "error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)",
+  "error ERC1155InsufficientBalance(address sender, uint256 balance, uint256 needed, uint256 tokenId)",
+  "error ERC1155MissingApprovalForAll(address operator, address owner)",
+  "error ERC1155InvalidReceiver(address receiver)",
+]);
+
+/** Matches `RetirementReason` in contracts/certificates/CertificateIds.sol. */
+export const RetirementReason = { Claimed: 0, Cancelled: 1, CancelledForStorage: 2, Exported: 3, Split: 4 } as const;
+export type RetirementReason = (typeof RetirementReason)[keyof typeof RetirementReason];
