@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { artifacts } from "hardhat";
-import { toFunctionSignature, toEventSignature, type AbiFunction, type AbiEvent, type AbiError } from "viem";
+import { toFunctionSignature, toEventSignature, type Abi } from "viem";
 import { REGISTRY_ABI } from "../../server/chain/registryAbi";
 import { chainRef, uuidOfChainRef } from "../../server/chain/refs";
 
-type Item = AbiFunction | AbiEvent | AbiError;
+type Item = Extract<Abi[number], { type: "function" | "event" | "error" }>;
 
 function signatureOf(item: Item): string {
   if (item.type === "function") return `${toFunctionSignature(item)}:${item.stateMutability}:${item.outputs.map((o) => o.type).join(",")}`;
