@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createTestClient, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount, privateKeyToAddress } from "viem/accounts";
-import { createApp, type ChainSigners } from "../server/app";
+import { createApp, type AppDeps, type ChainSigners } from "../server/app";
+import { scheduleIssuance } from "../server/issuance/engine";
 import { connectChain, type ChainClients } from "../server/chain/clients";
 import type { Config, Hex } from "../server/config";
 import { openDatabase, removeDatabaseFiles } from "../server/db/database";
@@ -82,7 +83,7 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       onError: (error) => log(`mail      error: ${error instanceof Error ? error.message : String(error)}`),
     });
     closers.push(outbox.stop);
-    const app = createApp({
+    const deps: AppDeps = {
       publicClient: clients.publicClient,
       registryAddress: registry.address,
       db: database.db,
@@ -92,7 +93,14 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       accounts: config.accounts,
       readRules: config.readRules,
       chainSigners: chainSignersOf(registry.keys, log),
-    });
+      fundManagedWallet: config.local ? localFaucet(clients) : undefined,
+    };
+    const app = createApp(deps);
+    if (deps.chainSigners) {
+      const issuance = scheduleIssuance(deps, config.issuanceIntervalMs, (error) => log(`issuance  error: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`));
+      closers.push(issuance.stop);
+      log(`issuance  every ${config.issuanceIntervalMs / 1000} s (POST /issuance/runs runs it now)`);
+    }
     const server = serve({ fetch: app.fetch, hostname: config.api.host, port: config.api.port });
     await once(server, "listening");
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -132,6 +140,12 @@ function chainSignersOf(keys: Config["keys"], log: Log): ChainSigners | undefine
   if (keys.issuer && keys.recorder) return { issuer: privateKeyToAccount(keys.issuer), recorder: privateKeyToAccount(keys.recorder) };
   log("keys      ISSUER_PRIVATE_KEY and RECORDER_PRIVATE_KEY not both set: reservations and issuance are unavailable");
   return undefined;
+}
+
+/** Local mode gives every new managed wallet 100 ETH of the local chain, so developers can pay gas at once. */
+function localFaucet(clients: ChainClients): (address: `0x${string}`) => Promise<void> {
+  const testClient = createTestClient({ mode: "hardhat", chain: clients.chain, transport: clients.transport });
+  return (address) => testClient.setBalance({ address, value: 10n ** 20n });
 }
 
 /** Local mode generates any key not given, and funds every key on the local chain. */

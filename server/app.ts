@@ -19,12 +19,19 @@ import type { KeyVault } from "./wallets/vault";
 import { registerDocs } from "./docs/route";
 import { registerDevices } from "./devices/routes";
 import type { DeviceLocks } from "./devices/locks";
+import { reservationDeviceLocks } from "./reservations/locks";
+import { registerReservations } from "./reservations/routes";
 import { READ_BATCH_MAX_BYTES, registerReads } from "./reads/routes";
 import { registerYields } from "./reads/yieldRoutes";
 import type { ReadRules } from "./reads/judgeRead";
 import { registerAudit } from "./audit/routes";
 import { registerChainReads } from "./chain/routes";
 import type { EvidenceSource } from "./audit/evidenceSource";
+import { registerCertificates } from "./certificates/routes";
+import { publishedEvidence } from "./issuance/evidenceStore";
+import { registerIssuance } from "./issuance/routes";
+import type { IRecRegistry } from "./issuance/irec/registry";
+import type { EngineHooks } from "./issuance/submit";
 
 export interface AppDeps {
   db: Db;
@@ -38,7 +45,7 @@ export interface AppDeps {
   accounts: AccountSettings;
   /** Seals and opens managed-wallet keys; holds the master key so nothing else has to. */
   vault: KeyVault;
-  /** Which devices are frozen by an active reservation; defaults to none (the reservations domain supplies it). */
+  /** Which devices are frozen by an active reservation; defaults to the reservations domain's answer. */
   deviceLocks?: DeviceLocks;
   /** Meter-read validation settings (degradation, safety margin). */
   readRules: ReadRules;
@@ -49,6 +56,15 @@ export interface AppDeps {
    * Absent when the API reuses a registry without them; routes that need one then answer 503.
    */
   chainSigners?: ChainSigners;
+  /** The I-REC registry the engine asks for serials; defaults to the simulated local one. */
+  irec?: IRecRegistry;
+  /**
+   * Gives a new managed wallet gas money. Local mode and tests fund it from the chain's own faucet;
+   * elsewhere it is undefined and the operator funds wallets (the API shows their addresses).
+   */
+  fundManagedWallet?: (address: `0x${string}`) => Promise<void>;
+  /** Fault injection points of the issuance engine, for crash tests. */
+  issuanceHooks?: EngineHooks;
 }
 
 export interface ChainSigners {
@@ -79,11 +95,14 @@ export function createApp(deps: AppDeps): App {
   registerInvitations(app, deps);
   registerAdmin(app, deps);
   registerWallets(app, deps);
-  registerDevices(app, deps);
+  registerDevices(app, { ...deps, deviceLocks: deps.deviceLocks ?? reservationDeviceLocks(deps.db) });
+  registerReservations(app, deps);
   registerReads(app, deps);
   registerYields(app, deps);
-  registerAudit(app, deps);
+  registerAudit(app, { ...deps, evidence: deps.evidence ?? publishedEvidence(deps.db) });
+  registerIssuance(app, deps);
   registerChainReads(app, deps);
+  registerCertificates(app, deps);
   registerDocs(app);
 
   app.doc31("/openapi.json", {

@@ -30,6 +30,7 @@ const envSchema = z.object({
   INDEXER_CONFIRMATIONS: z.coerce.number().int().min(0).default(0),
   INDEXER_REORG_WINDOW: z.coerce.number().int().min(1).default(64),
   INDEXER_MAX_RANGE: z.coerce.number().int().min(1).default(10_000),
+  ISSUANCE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   READ_DEGRADATION_PER_YEAR: z.coerce.number().min(0).max(1).default(0.005),
   READ_SAFETY_MARGIN: z.coerce.number().min(0).max(10).default(0.25),
   SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(525_600).default(720),
@@ -57,6 +58,8 @@ export interface Config {
   indexer: { pollIntervalMs: number; confirmations: number; reorgWindow: number; maxRange: number };
   /** Meter-read validation: yearly degradation and the safety margin above the maximum-energy formula. */
   readRules: ReadRules;
+  /** How often the issuance engine runs inside the server. */
+  issuanceIntervalMs: number;
   /** Session and invitation lifetimes, and the base URL of links in emails. */
   accounts: AccountSettings;
   /** The first platform administrator, created at start when no administration organisation exists yet. */
@@ -121,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, job: "main" | "
     metadataBaseUrl: e.METADATA_BASE_URL ?? `http://${e.HOST}:${e.PORT}/metadata/`,
     indexer: { pollIntervalMs: e.INDEXER_POLL_MS, confirmations: e.INDEXER_CONFIRMATIONS, reorgWindow: e.INDEXER_REORG_WINDOW, maxRange: e.INDEXER_MAX_RANGE },
     readRules: readRules(e.READ_DEGRADATION_PER_YEAR, e.READ_SAFETY_MARGIN),
+    issuanceIntervalMs: e.ISSUANCE_INTERVAL_MS,
     accounts: {
       sessionTtlMinutes: e.SESSION_TTL_MINUTES,
       invitationTtlHours: e.INVITATION_TTL_HOURS,

@@ -18,8 +18,9 @@ const EVENT_TABLES = [
 
 /**
  * Undoes everything above block `ancestor` in one transaction: deletes the rows its later events produced,
- * clears what later events set on older rows (revocations, reservation ends, device removals), recomputes
- * the aggregates those events touched from the event rows that remain, and moves the checkpoint back.
+ * clears what later events set on older rows (revocations, recorded I-REC serials, reservation ends, device
+ * removals), recomputes the aggregates those events touched from the event rows that remain, and moves the
+ * checkpoint back.
  * `ancestorHash` undefined means nothing remains indexed (the rollback went below the deployment).
  * Afterwards the mirror is what indexing up to `ancestor` alone would have produced.
  */
@@ -38,12 +39,17 @@ export function rollbackTo(db: Db, ancestor: number, ancestorHash: string | unde
         `SELECT certificate_id AS id FROM chain_transfers WHERE block_number > @above
          UNION SELECT certificate_id FROM chain_retirements WHERE block_number > @above
          UNION SELECT parent_id FROM chain_splits WHERE block_number > @above
-         UNION SELECT id FROM chain_certificates WHERE revoked_block > @above`,
+         UNION SELECT id FROM chain_certificates WHERE revoked_block > @above
+         UNION SELECT id FROM chain_certificates WHERE serials_block > @above`,
       )
       .all({ above: ancestor }) as { id: string }[];
 
     for (const table of EVENT_TABLES) sqlite.prepare(`DELETE FROM ${table} WHERE block_number > ?`).run(ancestor);
     sqlite.prepare("UPDATE chain_certificates SET revoked_reason_hash = NULL, revoked_block = NULL WHERE revoked_block > ?").run(ancestor);
+    // Only a certificate that awaited its serials gets a StandardSerialsRecorded, so undoing one restores the wait.
+    sqlite
+      .prepare("UPDATE chain_certificates SET awaiting_serials = 1, standard_first_serial = NULL, standard_last_serial = NULL, serials_block = NULL WHERE serials_block > ?")
+      .run(ancestor);
     sqlite.prepare("UPDATE chain_reservations SET ended_at = NULL, end_reason = NULL, ended_block = NULL WHERE ended_block > ?").run(ancestor);
     sqlite.prepare("UPDATE chain_reservation_devices SET removed_block = NULL, released_at = NULL WHERE removed_block > ?").run(ancestor);
 
@@ -85,9 +91,9 @@ function balanceRecomputer(sqlite: Database.Database) {
   };
 }
 
-/** A certificate's supply columns and status from its remaining transfers, retirements and splits. */
+/** A certificate's supply columns and status from its remaining transfers, retirements, splits and flags. */
 function certificateRecomputer(sqlite: Database.Database) {
-  const revoked = sqlite.prepare("SELECT revoked_block FROM chain_certificates WHERE id = ?");
+  const flags = sqlite.prepare("SELECT revoked_block, awaiting_serials FROM chain_certificates WHERE id = ?");
   const mints = sqlite.prepare(`SELECT amount FROM chain_transfers WHERE certificate_id = ? AND from_address = '${ZERO_ADDRESS}'`);
   const burns = sqlite.prepare(`SELECT amount FROM chain_transfers WHERE certificate_id = ? AND to_address = '${ZERO_ADDRESS}'`);
   const claimed = sqlite.prepare(`SELECT amount FROM chain_retirements WHERE certificate_id = ? AND reason = ${CLAIMED}`);
@@ -95,7 +101,7 @@ function certificateRecomputer(sqlite: Database.Database) {
   const splits = sqlite.prepare("SELECT amount FROM chain_splits WHERE parent_id = ?");
   const update = sqlite.prepare("UPDATE chain_certificates SET supply = ?, claimed_amount = ?, retired_amount = ?, split_amount = ?, status = ? WHERE id = ?");
   return (id: string) => {
-    const row = revoked.get(id) as { revoked_block: number | null } | undefined;
+    const row = flags.get(id) as { revoked_block: number | null; awaiting_serials: number } | undefined;
     if (!row) return;
     const supply = sum(mints.all(id) as { amount: string }[]) - sum(burns.all(id) as { amount: string }[]);
     update.run(
@@ -103,7 +109,7 @@ function certificateRecomputer(sqlite: Database.Database) {
       sum(claimed.all(id) as { amount: string }[]).toString(),
       sum(retired.all(id) as { amount: string }[]).toString(),
       sum(splits.all(id) as { amount: string }[]).toString(),
-      certificateStatus(supply, row.revoked_block !== null),
+      certificateStatus(supply, row.revoked_block !== null, row.awaiting_serials === 1),
       id,
     );
   };

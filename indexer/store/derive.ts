@@ -27,6 +27,7 @@ export type Change =
   | { type: "voucherRedeemed"; at: LogPosition; nonce: bigint; recipient: string; firstId: bigint; count: number }
   | { type: "voucherInvalidated"; at: LogPosition; nonce: bigint }
   | { type: "certificateRevoked"; at: LogPosition; id: bigint; reasonHash: string }
+  | { type: "standardSerialsRecorded"; at: LogPosition; id: bigint; firstSerial: string; lastSerial: string }
   | TransferChange
   | { type: "retired"; at: LogPosition; holder: string; id: bigint; reason: number; amount: bigint; beneficiary: string; detailsHash: string }
   | { type: "split"; at: LogPosition; parentId: bigint; holder: string; childIds: bigint[]; amounts: bigint[] }
@@ -113,6 +114,9 @@ export function deriveChanges(logs: readonly ChainLog[]): Change[] {
         break;
       case "CertificateRevoked":
         changes.push({ type: "certificateRevoked", at, id: big(a, "id"), reasonHash: str(a, "reasonHash") });
+        break;
+      case "StandardSerialsRecorded":
+        changes.push({ type: "standardSerialsRecorded", at, id: big(a, "id"), firstSerial: str(a, "firstSerial"), lastSerial: str(a, "lastSerial") });
         break;
       case "TransferSingle":
       case "TransferBatch": {

@@ -1,13 +1,19 @@
 import type Database from "better-sqlite3";
 import { jsonArgs } from "../decode/decodeLog";
-import { kindOf, serialOf, ZERO_ADDRESS, type Change, type ChainLog, type LogPosition } from "./derive";
+import { DREC_KIND, kindOf, serialOf, ZERO_ADDRESS, type Change, type ChainLog, type LogPosition } from "./derive";
 
 /** `RetirementReason.Claimed`: the only reason that adds to the holder's claimed ledger. */
 export const CLAIMED = 0;
+/** `Standard.IRec`: the registry mints the D-RECs of such a reservation provisional. */
+export const IREC_STANDARD = 1;
 
-/** A certificate's lifecycle state follows from its circulating supply and whether it was revoked. */
-export function certificateStatus(supply: bigint, revoked: boolean): "active" | "retired" | "revoked" {
+/**
+ * A certificate's lifecycle state follows from its circulating supply, whether it was revoked and whether it
+ * still awaits its I-REC serials. Revocation wins, as on chain, where both share one status slot.
+ */
+export function certificateStatus(supply: bigint, revoked: boolean, awaitingSerials: boolean): "active" | "retired" | "revoked" | "provisional" {
   if (revoked) return "revoked";
+  if (awaitingSerials) return "provisional";
   return supply > 0n ? "active" : "retired";
 }
 
@@ -25,6 +31,10 @@ interface CertificateState {
   split: bigint;
   revokedBlock: number | null;
   revokedReasonHash: string | null;
+  awaitingSerials: boolean;
+  firstSerial: string | null;
+  lastSerial: string | null;
+  serialsBlock: number | null;
   /** Set when the certificate was created in this range: the row to insert at the end. */
   created?: {
     kind: number;
@@ -62,16 +72,21 @@ export function createMirrorWriter(sqlite: Database.Database): MirrorWriter {
     ),
     insertCertificate: sqlite.prepare(
       `INSERT INTO chain_certificates (id, kind, serial, ref, period_start, period_end, evidence, origin, parent_id, voucher_nonce, issued_amount,
-         supply, claimed_amount, retired_amount, split_amount, status, revoked_reason_hash, revoked_block, block_number, log_index, transaction_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         supply, claimed_amount, retired_amount, split_amount, status, revoked_reason_hash, revoked_block,
+         awaiting_serials, standard_first_serial, standard_last_serial, serials_block, block_number, log_index, transaction_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     certificateState: sqlite.prepare(
-      "SELECT supply, claimed_amount, retired_amount, split_amount, revoked_block, revoked_reason_hash FROM chain_certificates WHERE id = ?",
+      `SELECT supply, claimed_amount, retired_amount, split_amount, revoked_block, revoked_reason_hash,
+         awaiting_serials, standard_first_serial, standard_last_serial, serials_block
+       FROM chain_certificates WHERE id = ?`,
     ),
     updateCertificate: sqlite.prepare(
-      `UPDATE chain_certificates SET supply = ?, claimed_amount = ?, retired_amount = ?, split_amount = ?, status = ?, revoked_reason_hash = ?, revoked_block = ?
+      `UPDATE chain_certificates SET supply = ?, claimed_amount = ?, retired_amount = ?, split_amount = ?, status = ?, revoked_reason_hash = ?, revoked_block = ?,
+         awaiting_serials = ?, standard_first_serial = ?, standard_last_serial = ?, serials_block = ?
        WHERE id = ?`,
     ),
+    reservationStandard: sqlite.prepare("SELECT standard FROM chain_reservations WHERE reservation_id = ?").pluck(),
     inherited: sqlite.prepare("SELECT ref, period_start, period_end, evidence FROM chain_certificates WHERE id = ?"),
     voucher: sqlite.prepare(
       "INSERT INTO chain_vouchers (nonce, status, recipient, first_id, count, block_number, log_index, transaction_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -116,7 +131,18 @@ export function createMirrorWriter(sqlite: Database.Database): MirrorWriter {
       let state = certificates.get(key);
       if (!state) {
         const row = s.certificateState.get(key) as
-          | { supply: string; claimed_amount: string; retired_amount: string; split_amount: string; revoked_block: number | null; revoked_reason_hash: string | null }
+          | {
+              supply: string;
+              claimed_amount: string;
+              retired_amount: string;
+              split_amount: string;
+              revoked_block: number | null;
+              revoked_reason_hash: string | null;
+              awaiting_serials: number;
+              standard_first_serial: string | null;
+              standard_last_serial: string | null;
+              serials_block: number | null;
+            }
           | undefined;
         if (!row) return undefined;
         state = {
@@ -127,14 +153,31 @@ export function createMirrorWriter(sqlite: Database.Database): MirrorWriter {
           split: BigInt(row.split_amount),
           revokedBlock: row.revoked_block,
           revokedReasonHash: row.revoked_reason_hash,
+          awaitingSerials: row.awaiting_serials === 1,
+          firstSerial: row.standard_first_serial,
+          lastSerial: row.standard_last_serial,
+          serialsBlock: row.serials_block,
         };
         certificates.set(key, state);
       }
       return state;
     }
 
-    function create(id: bigint, created: NonNullable<CertificateState["created"]>): void {
-      certificates.set(id.toString(), { id: id.toString(), supply: 0n, claimed: 0n, retired: 0n, split: 0n, revokedBlock: null, revokedReasonHash: null, created });
+    function create(id: bigint, created: NonNullable<CertificateState["created"]>, awaitingSerials = false): void {
+      certificates.set(id.toString(), {
+        id: id.toString(),
+        supply: 0n,
+        claimed: 0n,
+        retired: 0n,
+        split: 0n,
+        revokedBlock: null,
+        revokedReasonHash: null,
+        awaitingSerials,
+        firstSerial: null,
+        lastSerial: null,
+        serialsBlock: null,
+        created,
+      });
     }
 
     function balance(holder: string, id: bigint): BalanceState {
@@ -165,21 +208,28 @@ export function createMirrorWriter(sqlite: Database.Database): MirrorWriter {
 
     for (const change of changes) {
       switch (change.type) {
-        case "certificateIssued":
-          create(change.id, {
-            kind: kindOf(change.id),
-            serial: serialOf(change.id),
-            ref: change.ref,
-            periodStart: change.start,
-            periodEnd: change.end,
-            evidence: change.evidence,
-            origin: "issued",
-            parentId: null,
-            voucherNonce: null,
-            issuedAmount: change.amount.toString(),
-            at: change.at,
-          });
+        case "certificateIssued": {
+          // The reservation's creation precedes its certificates, in an earlier range or earlier in this one.
+          const provisional = kindOf(change.id) === DREC_KIND && s.reservationStandard.get(change.ref) === IREC_STANDARD;
+          create(
+            change.id,
+            {
+              kind: kindOf(change.id),
+              serial: serialOf(change.id),
+              ref: change.ref,
+              periodStart: change.start,
+              periodEnd: change.end,
+              evidence: change.evidence,
+              origin: "issued",
+              parentId: null,
+              voucherNonce: null,
+              issuedAmount: change.amount.toString(),
+              at: change.at,
+            },
+            provisional,
+          );
           break;
+        }
         case "voucherRedeemed": {
           s.voucher.run(change.nonce.toString(), "redeemed", change.recipient, change.firstId.toString(), change.count, ...position(change.at));
           // The voucher's certificates were announced earlier in the same transaction, so in this range.
@@ -197,6 +247,16 @@ export function createMirrorWriter(sqlite: Database.Database): MirrorWriter {
           if (state) {
             state.revokedBlock = change.at.blockNumber;
             state.revokedReasonHash = change.reasonHash;
+          }
+          break;
+        }
+        case "standardSerialsRecorded": {
+          const state = certificate(change.id);
+          if (state) {
+            state.awaitingSerials = false;
+            state.firstSerial = change.firstSerial;
+            state.lastSerial = change.lastSerial;
+            state.serialsBlock = change.at.blockNumber;
           }
           break;
         }
@@ -281,8 +341,9 @@ export function createMirrorWriter(sqlite: Database.Database): MirrorWriter {
     }
 
     for (const c of certificates.values()) {
-      const status = certificateStatus(c.supply, c.revokedBlock !== null);
+      const status = certificateStatus(c.supply, c.revokedBlock !== null, c.awaitingSerials);
       const amounts = [c.supply.toString(), c.claimed.toString(), c.retired.toString(), c.split.toString()] as const;
+      const serials = [c.awaitingSerials ? 1 : 0, c.firstSerial, c.lastSerial, c.serialsBlock] as const;
       if (c.created) {
         const n = c.created;
         s.insertCertificate.run(
@@ -301,10 +362,11 @@ export function createMirrorWriter(sqlite: Database.Database): MirrorWriter {
           status,
           c.revokedReasonHash,
           c.revokedBlock,
+          ...serials,
           ...position(n.at),
         );
       } else {
-        s.updateCertificate.run(...amounts, status, c.revokedReasonHash, c.revokedBlock, c.id);
+        s.updateCertificate.run(...amounts, status, c.revokedReasonHash, c.revokedBlock, ...serials, c.id);
       }
     }
     for (const b of balances.values()) s.setBalance.run(b.holder, b.id.toString(), serialOf(b.id), b.amount.toString(), b.claimed.toString());

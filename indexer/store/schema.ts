@@ -11,7 +11,7 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
  * - Times from the chain (periods, reservation windows) are unix seconds.
  * - Every row derived from an event carries the `block_number` (and `log_index`) of that event, so a
  *   reorg can delete exactly what a rolled-back block produced. Columns updated by a later event carry
- *   that event's block too (`revoked_block`, `ended_block`, `removed_block`).
+ *   that event's block too (`revoked_block`, `serials_block`, `ended_block`, `removed_block`).
  * - Certificate kinds: 0 D-REC, 1 GC, 2 SD-GC, 3 imported GC. Retirement reasons: 0 claimed,
  *   1 cancelled, 2 cancelled for storage, 3 exported (4 split is never emitted by `Retired`).
  */
@@ -80,7 +80,8 @@ export const chainRawLogs = sqliteTable(
  * transfers and retirements: `supply` is what circulates (minted minus burned), and
  * issued_amount = supply + claimed_amount + retired_amount + split_amount always.
  * `status`: `active` while supply > 0, `retired` once everything left circulation, `revoked` after
- * `CertificateRevoked` (whatever the supply).
+ * `CertificateRevoked` (whatever the supply), `provisional` while `awaiting_serials` and not revoked: what
+ * the registry's `isProvisional` answers (a provisional certificate cannot move, so its supply is whole).
  */
 export const chainCertificates = sqliteTable(
   "chain_certificates",
@@ -106,9 +107,19 @@ export const chainCertificates = sqliteTable(
     retiredAmount: text("retired_amount").notNull(),
     /** Burned by splits of this certificate. */
     splitAmount: text("split_amount").notNull(),
-    status: text("status").$type<"active" | "retired" | "revoked">().notNull(),
+    status: text("status").$type<"active" | "retired" | "revoked" | "provisional">().notNull(),
     revokedReasonHash: text("revoked_reason_hash"),
     revokedBlock: integer("revoked_block"),
+    /**
+     * A D-REC of an I-REC reservation whose serials the issuer has not recorded yet. Kept through a
+     * revocation, so rolling the revocation back restores `provisional`. Split children never await
+     * serials: only an active certificate can be split.
+     */
+    awaitingSerials: integer("awaiting_serials", { mode: "boolean" }).notNull().default(false),
+    /** The serial range the external standard's registry (I-REC) issued, from `StandardSerialsRecorded`. */
+    standardFirstSerial: text("standard_first_serial"),
+    standardLastSerial: text("standard_last_serial"),
+    serialsBlock: integer("serials_block"),
     blockNumber: integer("block_number").notNull(),
     logIndex: integer("log_index").notNull(),
     transactionHash: text("transaction_hash").notNull(),
@@ -123,6 +134,7 @@ export const chainCertificates = sqliteTable(
     index("chain_certificates_block").on(t.blockNumber),
     // Partial: only revoked certificates have an entry, so issuance does not pay for it.
     index("chain_certificates_revoked_block").on(t.revokedBlock).where(isNotNull(t.revokedBlock)),
+    index("chain_certificates_serials_block").on(t.serialsBlock).where(isNotNull(t.serialsBlock)),
   ],
 );
 

@@ -7,7 +7,8 @@ import { connectChain } from "../chain/clients";
 import { ConfigError } from "../config";
 import type { Db } from "../db/database";
 import { loadAuditConfig } from "./config";
-import { NO_PUBLISHED_EVIDENCE, type EvidenceSource } from "./evidenceSource";
+import type { EvidenceSource } from "./evidenceSource";
+import { publishedEvidence } from "../issuance/evidenceStore";
 import { readMirror } from "./mirrorReader";
 import { formatReport } from "./report";
 import { runAudit } from "./runner";
@@ -26,9 +27,9 @@ export class AuditSetupError extends Error {
 /**
  * `npm run audit`: audits the registry, prints the report, and returns the exit code: 0 without findings,
  * 1 with findings, 2 when the audit cannot run (configuration, or a database, chain or registry it cannot
- * reach). `evidence` stands in for the API's published evidence until the issuance engine publishes it.
+ * reach). Evidence is what the API publishes (the engine's leaves in the same database) unless `evidence` is given.
  */
-export async function auditCommand(env: NodeJS.ProcessEnv, print: (text: string) => void, evidence: EvidenceSource = NO_PUBLISHED_EVIDENCE): Promise<number> {
+export async function auditCommand(env: NodeJS.ProcessEnv, print: (text: string) => void, evidence?: EvidenceSource): Promise<number> {
   try {
     const config = loadAuditConfig(env);
     if (!fs.existsSync(config.databasePath)) throw new AuditSetupError(`DATABASE_PATH: ${config.databasePath} does not exist; point it at the database the indexer keeps.`);
@@ -56,7 +57,7 @@ export async function auditCommand(env: NodeJS.ProcessEnv, print: (text: string)
         registryAddress,
         deployBlock: deployment?.deployBlock ?? config.deployBlock ?? 0n,
         mirror: () => readMirror(db),
-        evidence,
+        evidence: evidence ?? publishedEvidence(db),
       });
       print(formatReport(report));
       return report.passed ? EXIT.clean : EXIT.findings;

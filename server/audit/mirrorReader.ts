@@ -30,6 +30,7 @@ export function readMirror(db: Db): MirrorSnapshot {
         retired: BigInt(c.retiredAmount),
         splitAway: BigInt(c.splitAmount),
         revoked: c.status === "revoked",
+        provisional: c.status === "provisional",
       })),
     };
   });

@@ -21,4 +21,5 @@ export const AUDITED_EVENTS = parseAbi([
 export const AUDITED_VIEWS = parseAbi([
   "function balanceOfBatch(address[] accounts, uint256[] ids) view returns (uint256[])",
   "function claimedBalanceOf(address holder, uint256 id) view returns (uint256)",
+  "function isProvisional(uint256 id) view returns (bool)",
 ]);

@@ -25,7 +25,7 @@ export interface AuditSources {
 
 /** Positions per `balanceOfBatch` call. */
 const BALANCE_BATCH = 500;
-/** Calls (claimed balances, evidence look-ups) in flight at once. */
+/** Calls (claimed balances, provisional statuses, evidence look-ups) in flight at once. */
 const CONCURRENCY = 16;
 
 /**
@@ -42,12 +42,13 @@ export async function runAudit(sources: AuditSources): Promise<AuditReport> {
 
   const ledger = await foldLogs(sources, blockNumber);
   const holdings = await readHoldings(sources, [...ledger.holdings.values()], blockNumber);
+  const provisional = await readProvisional(sources, [...ledger.flows.keys()], blockNumber);
   const published = await readEvidence(sources.evidence, [...ledger.certificates.keys()]);
 
   const certificates = [...ledger.certificates.values()];
   const evidence = checkEvidence(certificates, published);
   const checks = checkResults({
-    mirror: checkMirror(holdings, chainCertificateFacts(ledger, holdings), mirror, { blockNumber, blockHash: block.hash }),
+    mirror: checkMirror(holdings, chainCertificateFacts(ledger, holdings, provisional), mirror, { blockNumber, blockHash: block.hash }),
     supply: checkSupply(ledger.flows.values(), holdings),
     evidence: evidence.findings,
     doubleCertification: checkDoubleCertification(certificates, evidence.verified, ledger.revoked),
@@ -94,6 +95,13 @@ async function readHoldings(sources: AuditSources, logged: LoggedHolding[], bloc
   }
   const claimed = await mapConcurrently(logged, (h) => sources.client.readContract({ ...read, functionName: "claimedBalanceOf", args: [h.holder, h.id] }));
   return logged.map((h, i) => ({ holder: h.holder, id: h.id, balance: balances[i], claimed: claimed[i], loggedBalance: h.balance, loggedClaimed: h.claimed }));
+}
+
+/** The ids among `ids` that `isProvisional` names at `blockNumber`. */
+async function readProvisional(sources: AuditSources, ids: bigint[], blockNumber: bigint): Promise<Set<bigint>> {
+  const read = { address: sources.registryAddress, abi: AUDITED_VIEWS, blockNumber, functionName: "isProvisional" } as const;
+  const answers = await mapConcurrently(ids, (id) => sources.client.readContract({ ...read, args: [id] }));
+  return new Set(ids.filter((_, i) => answers[i]));
 }
 
 async function readEvidence(source: EvidenceSource, ids: bigint[]): Promise<Map<bigint, readonly EvidenceLeaf[] | undefined>> {

@@ -110,6 +110,10 @@ export const CertificateSchema = z
     status: z.enum(CERTIFICATE_STATUSES),
     revokedReasonHash: z.string().nullable(),
     revokedInBlock: z.number().int().nullable(),
+    standardSerials: z
+      .object({ first: z.string(), last: z.string(), recordedInBlock: z.number().int() })
+      .nullable()
+      .openapi({ description: "The serial range the I-REC registry issued for this certificate; null for other certificates and while provisional" }),
     createdInBlock: z.number().int(),
     transactionHash: z.string(),
   })

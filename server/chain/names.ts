@@ -9,7 +9,9 @@ export const FREQUENCIES = ["hourly", "daily", "weekly", "monthly", "quarterly"]
 export const STANDARDS = ["D-REC", "I-REC"] as const;
 export const END_REASONS = ["ended", "targetReached"] as const;
 
-export const CERTIFICATE_STATUSES = ["active", "retired", "revoked"] as const;
+/** `provisional`: an I-REC certificate waiting for its serials, which cannot move until they are recorded. */
+export const CERTIFICATE_STATUSES = ["active", "retired", "revoked", "provisional"] as const;
+export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 export const TRANSFER_ACTIONS = ["issuance", "split", "retirement", "transfer"] as const;
 
 /** A name by its on-chain value; a value the API does not know yet is shown as a number rather than hidden. */

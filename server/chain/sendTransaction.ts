@@ -45,9 +45,10 @@ export function sendRegistryTransaction<F extends RegistryWrite>(
   const previous = queues.get(key) ?? Promise.resolve();
   const next = previous.catch(() => undefined).then(() => send(chain, account, functionName, args));
   queues.set(key, next);
-  void next.finally(() => {
+  const forget = () => {
     if (queues.get(key) === next) queues.delete(key);
-  });
+  };
+  next.then(forget, forget);
   return next;
 }
 

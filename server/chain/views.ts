@@ -1,6 +1,6 @@
 import { ZERO_ADDRESS } from "../../indexer/store/derive";
 import type { CertificateView, RetirementView, TransferView } from "./apiSchemas";
-import { isoSeconds, KIND_NAMES, nameOf, RETIREMENT_REASONS } from "./names";
+import { isoSeconds, KIND_NAMES, nameOf, RETIREMENT_REASONS, type CertificateStatus } from "./names";
 
 /** Rows of the chain_* tables (snake_case, as SQLite returns them) and their API shapes. */
 
@@ -20,9 +20,12 @@ export interface CertificateRow {
   claimed_amount: string;
   retired_amount: string;
   split_amount: string;
-  status: "active" | "retired" | "revoked";
+  status: CertificateStatus;
   revoked_reason_hash: string | null;
   revoked_block: number | null;
+  standard_first_serial: string | null;
+  standard_last_serial: string | null;
+  serials_block: number | null;
   block_number: number;
   transaction_hash: string;
 }
@@ -46,6 +49,8 @@ export function certificateView(row: CertificateRow): CertificateView {
     status: row.status,
     revokedReasonHash: row.revoked_reason_hash,
     revokedInBlock: row.revoked_block,
+    standardSerials:
+      row.serials_block === null ? null : { first: row.standard_first_serial!, last: row.standard_last_serial!, recordedInBlock: row.serials_block },
     createdInBlock: row.block_number,
     transactionHash: row.transaction_hash,
   };

@@ -8,7 +8,7 @@ export type DeviceSort = (typeof DEVICE_SORTS)[number];
 export type SortOrder = "asc" | "desc";
 
 /** `a,b,c` in a query string, each item checked by `item`. */
-const commaList = <O extends string>(item: z.ZodType<O, string>, description: string) =>
+export const commaList = <O extends string>(item: z.ZodType<O, string>, description: string) =>
   z
     .string()
     .transform((value) => value.split(",").map((part) => part.trim()))
@@ -16,9 +16,9 @@ const commaList = <O extends string>(item: z.ZodType<O, string>, description: st
     .optional()
     .openapi({ type: "string", description: `${description} (comma-separated)` });
 
-const choiceOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of: ${values.join(", ")}` });
-const kilowatts = z.coerce.number({ error: "must be a number of kW" }).min(0, "must not be negative").optional();
-const date = z.iso.date({ error: "must be a calendar date YYYY-MM-DD" }).optional();
+export const choiceOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of: ${values.join(", ")}` });
+export const kilowatts = z.coerce.number({ error: "must be a number of kW" }).min(0, "must not be negative").optional();
+export const calendarDate = z.iso.date({ error: "must be a calendar date YYYY-MM-DD" }).optional();
 
 export const DeviceListQuerySchema = z.object({
   organisationId: z.uuid({ error: "must be a UUID" }).optional().openapi({ description: "Platform administrators and auditors: one organisation's devices only" }),
@@ -28,8 +28,8 @@ export const DeviceListQuerySchema = z.object({
   sdgBenefits: commaList(choiceOf(SDG_BENEFITS), "Devices providing every one of these SDG benefits"),
   capacityMin: kilowatts.openapi({ description: "Capacity at least this many kW" }),
   capacityMax: kilowatts.openapi({ description: "Capacity at most this many kW" }),
-  commissionedFrom: date.openapi({ description: "Commissioned on or after this date" }),
-  commissionedTo: date.openapi({ description: "Commissioned on or before this date" }),
+  commissionedFrom: calendarDate.openapi({ description: "Commissioned on or after this date" }),
+  commissionedTo: calendarDate.openapi({ description: "Commissioned on or before this date" }),
   sort: z.enum(DEVICE_SORTS).default("onboardedAt"),
   order: z.enum(["asc", "desc"]).default("desc"),
   limit: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").max(500, "must be at most 500").default(50),
@@ -77,6 +77,12 @@ export function decodeCursor(cursor: string): CursorPosition | undefined {
   }
 }
 
+// Capacities are whole watts, so a bound in kW rounds inwards without changing the answer.
+/** The fewest whole watts that are at least `kw` kilowatts. */
+export const wattsAtLeast = (kw: number): number => Math.ceil(kw * 1000 - 1e-6);
+/** The most whole watts that are at most `kw` kilowatts. */
+export const wattsAtMost = (kw: number): number => Math.floor(kw * 1000 + 1e-6);
+
 /** The validated query as the store needs it (integer watts, decoded cursor), or the faults naming each parameter. */
 export function toListQuery(params: DeviceListParams): DeviceListQuery | FieldError[] {
   const errors: FieldError[] = [];
@@ -100,9 +106,8 @@ export function toListQuery(params: DeviceListParams): DeviceListQuery | FieldEr
     deviceTypeCode: params.deviceTypeCode,
     offTaker: params.offTaker,
     sdgBenefits: params.sdgBenefits,
-    // Capacities are whole watts, so a bound in kW rounds inwards without changing the answer.
-    capacityMinW: params.capacityMin === undefined ? undefined : Math.ceil(params.capacityMin * 1000 - 1e-6),
-    capacityMaxW: params.capacityMax === undefined ? undefined : Math.floor(params.capacityMax * 1000 + 1e-6),
+    capacityMinW: params.capacityMin === undefined ? undefined : wattsAtLeast(params.capacityMin),
+    capacityMaxW: params.capacityMax === undefined ? undefined : wattsAtMost(params.capacityMax),
     commissionedFrom: params.commissionedFrom,
     commissionedTo: params.commissionedTo,
     sort: params.sort,

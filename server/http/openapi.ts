@@ -19,6 +19,8 @@ const MEANINGS = {
   410: "No longer available (expired)",
   413: "The request body is too large",
   415: "The body is in a media type the route does not take",
+  502: "The chain did not accept or confirm the transaction; nothing was recorded",
+  503: "The server is not set up for this (a key or service is missing)",
 } as const;
 
 type ProblemStatus = keyof typeof MEANINGS;

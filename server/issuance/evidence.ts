@@ -1,4 +1,5 @@
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
+import { encodeAbiParameters, keccak256 } from "viem";
 
 type Hex = `0x${string}`;
 
@@ -58,6 +59,17 @@ export interface EvidenceTree {
   proofsFor(deviceId: Hex): { leaf: EvidenceLeaf; proof: Hex[] }[];
 }
 
+const LEAF_PARAMETERS = EVIDENCE_LEAF_ENCODING.map((type) => ({ type }));
+
+/**
+ * The standard leaf hash, `keccak256(bytes.concat(keccak256(abi.encode(...))))`. Hashed here with viem and
+ * given to OpenZeppelin's SimpleMerkleTree, which builds the same tree as its StandardMerkleTree (same node
+ * hash, same sorting; a test compares the roots) at about half the cost for a thousand-device certificate.
+ */
+export function evidenceLeafHash(leaf: EvidenceLeaf): Hex {
+  return keccak256(keccak256(encodeAbiParameters(LEAF_PARAMETERS, valuesOf(leaf))));
+}
+
 /** Builds the tree of one certificate's leaves; throws {@link InvalidEvidenceError} on none or a malformed one. */
 export function buildEvidenceTree(leaves: readonly EvidenceLeaf[]): EvidenceTree {
   if (leaves.length === 0) throw new InvalidEvidenceError("evidence needs at least one leaf");
@@ -65,14 +77,13 @@ export function buildEvidenceTree(leaves: readonly EvidenceLeaf[]): EvidenceTree
     const problems = evidenceLeafProblems(leaf);
     if (problems.length > 0) throw new InvalidEvidenceError(`leaf ${index}: ${problems.join("; ")}`);
   });
-  const tree = StandardMerkleTree.of(leaves.map(valuesOf), EVIDENCE_LEAF_ENCODING);
+  const hashes = leaves.map(evidenceLeafHash);
+  const tree = SimpleMerkleTree.of(hashes);
   return {
     root: tree.root as Hex,
     proofsFor(deviceId) {
       const wanted = deviceId.toLowerCase();
-      return leaves
-        .filter((leaf) => leaf.deviceId.toLowerCase() === wanted)
-        .map((leaf) => ({ leaf, proof: tree.getProof(valuesOf(leaf)) as Hex[] }));
+      return leaves.flatMap((leaf, index) => (leaf.deviceId.toLowerCase() === wanted ? [{ leaf, proof: tree.getProof(hashes[index]) as Hex[] }] : []));
     },
   };
 }
@@ -86,7 +97,7 @@ export function evidenceRoot(leaves: readonly EvidenceLeaf[]): Hex {
 export function verifyEvidenceProof(root: Hex, leaf: EvidenceLeaf, proof: readonly Hex[]): boolean {
   if (evidenceLeafProblems(leaf).length > 0) return false;
   try {
-    return StandardMerkleTree.verify(root.toLowerCase(), EVIDENCE_LEAF_ENCODING, valuesOf(leaf), [...proof]);
+    return SimpleMerkleTree.verify(root.toLowerCase(), evidenceLeafHash(leaf), [...proof]);
   } catch {
     return false;
   }

@@ -28,7 +28,8 @@ export function toWh(value: string | number, unit: EnergyUnit): bigint {
   return minus ? -wh : wh;
 }
 
-function numberToDecimal(value: number): string {
+/** A JSON number as the plain decimal text of its shortest round-trip form (no exponent). */
+export function numberToDecimal(value: number): string {
   if (!Number.isFinite(value)) throw new InvalidEnergyValue(`${value} is not a finite number`);
   // Shortest round-trip form; exponents only appear outside ±1e21 and below 1e-6.
   const text = String(value);

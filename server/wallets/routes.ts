@@ -20,9 +20,10 @@ export interface WalletDeps {
   db: Db;
   vault: KeyVault;
   clock: () => Date;
+  fundManagedWallet?: (address: `0x${string}`) => Promise<void>;
 }
 
-const WalletAddressSchema = z
+export const WalletAddressSchema = z
   .string()
   .refine((value) => isAddress(value), "must be a 0x-prefixed 20-byte address (mixed case must be a valid EIP-55 checksum)")
   .openapi({ example: "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4" });
@@ -110,8 +111,8 @@ const managedRoute = createRoute({
   method: "post",
   path: "/organisation/managed-wallet",
   tags: ["wallets"],
-  summary: "Create the developer organisation's managed wallet, which pays issuance gas",
-  description: "The platform generates the key and keeps it sealed (AES-256-GCM); only the address is ever returned.",
+  summary: "Create the organisation's managed wallet: a developer's pays issuance gas, a buyer's receives and claims certificates",
+  description: "The platform generates the key and keeps it sealed (AES-256-GCM); only the address is ever returned. Buyers without a wallet of their own use it as a reservation's wallet and claim from it through the API.",
   security: SECURED,
   middleware: [requireSession, requirePermission("organisation", "WRITE")] as const,
   responses: {
@@ -228,10 +229,10 @@ export function registerWallets(app: OpenAPIHono<AppEnv>, deps: WalletDeps): voi
     return c.body(null, 204);
   });
 
-  app.openapi(managedRoute, (c) => {
+  app.openapi(managedRoute, async (c) => {
     const principal = principalOf(c);
-    if (principal.organisationType !== "developer") {
-      return problem(c, 403, "Forbidden", "Only developer organisations have a managed wallet: it pays the gas of their issuances.");
+    if (principal.organisationType !== "developer" && principal.organisationType !== "buyer") {
+      return problem(c, 403, "Forbidden", "Only developer organisations (to pay issuance gas) and buyer organisations (to hold and claim certificates) have a managed wallet.");
     }
     const existing = db
       .select(walletColumns)
@@ -251,6 +252,7 @@ export function registerWallets(app: OpenAPIHono<AppEnv>, deps: WalletDeps): voi
       createdAt: deps.clock().toISOString(),
     };
     db.insert(wallets).values(wallet).run();
+    await deps.fundManagedWallet?.(wallet.address);
     return c.json({ address: wallet.address, kind: wallet.kind, createdAt: wallet.createdAt }, 201);
   });
 }

@@ -3,7 +3,8 @@ import { and, eq } from "drizzle-orm";
 import { chainBalances, chainCertificates } from "../../indexer/store/schema";
 import type { AuditReport } from "../../server/audit/report";
 import type { CheckName } from "../../server/audit/findings";
-import { HOUR } from "../support/registry";
+import { CertificateKind, DAY, HOUR, Standard, now } from "../support/registry";
+import { freshRef, reserve } from "../support/fixtures";
 import { auditWorld, type AuditWorld } from "./world";
 
 function findings(report: AuditReport, name: CheckName) {
@@ -118,5 +119,46 @@ describe("audit of a registry with a double-certified device-period", () => {
       [[ids.gc[0].toString(), overlapping.toString()], devices.gc, { start: (original.start + HOUR / 2n).toString(), end: original.end.toString() }],
       [[ids.gc[1].toString(), overlapping.toString()], devices.gc, { start: original.end.toString(), end: (original.end + HOUR / 2n).toString() }],
     ]);
+  });
+});
+
+describe("audit of a registry with I-REC certificates", () => {
+  let world: AuditWorld;
+  before(async () => {
+    world = await auditWorld();
+  });
+  after(() => world.close());
+
+  it("compares each certificate's provisional status with isProvisional, and catches a mirror row that says otherwise", async () => {
+    const { d, database } = world;
+    const t = await now();
+    const device = freshRef("device");
+    const irec = await reserve(d, { buyer: d.buyer, start: t - 10n * DAY, end: t + 10n * DAY, standard: Standard.IRec, canExceedTarget: true, devices: [device] });
+    const hour = t - (t % HOUR) - 5n * HOUR;
+    const issueHour = (start: bigint) => world.issue(CertificateKind.DRec, irec.id, start, start + HOUR, [{ deviceId: device, start, end: start + HOUR, wh: 1_000n }]);
+    const waiting = await issueHour(hour);
+    const recorded = await issueHour(hour + HOUR);
+    await (await d.registry.connect(d.issuer).recordStandardSerials(recorded, "IREC-0001", "IREC-1000")).wait();
+    await world.sync();
+    expect([await d.registry.isProvisional(waiting), await d.registry.isProvisional(recorded)]).to.deep.equal([true, false]);
+    expect((await world.audit()).passed).to.equal(true);
+
+    const statusOf = (id: bigint) => database.db.select({ status: chainCertificates.status }).from(chainCertificates).where(eq(chainCertificates.id, id.toString())).get()!.status;
+    const setStatus = (id: bigint, status: "active" | "provisional") => database.db.update(chainCertificates).set({ status }).where(eq(chainCertificates.id, id.toString())).run();
+    expect([statusOf(waiting), statusOf(recorded)]).to.deep.equal(["provisional", "active"]);
+    setStatus(waiting, "active");
+    setStatus(recorded, "provisional");
+    try {
+      const report = await world.audit();
+      expect(failingChecks(report)).to.deep.equal(["mirror"]);
+      expect(findings(report, "mirror").map((f) => [f.code, f.certificateIds, f.message])).to.deep.equal([
+        ["certificate-mismatch", [waiting.toString()], `The mirror's row for D-REC #${waiting} differs from the chain: provisional false (chain: true).`],
+        ["certificate-mismatch", [recorded.toString()], `The mirror's row for D-REC #${recorded} differs from the chain: provisional true (chain: false).`],
+      ]);
+    } finally {
+      setStatus(waiting, "provisional");
+      setStatus(recorded, "active");
+    }
+    expect((await world.audit()).passed).to.equal(true);
   });
 });

@@ -22,6 +22,8 @@ export interface AuditWorld {
   client: PublicClient;
   devices: { drec: [Hex, Hex]; gc: Hex };
   ids: { drec: bigint; gc: [bigint, bigint]; children: bigint[] };
+  /** Issues one certificate of `kind` for `ref` over [start, end) to the buyer, with `leaves` published as its evidence. */
+  issue(kind: CertificateKind, ref: Hex, start: bigint, end: bigint, leaves: EvidenceLeaf[]): Promise<bigint>;
   /** Issues one GC certificate of `device` over [start, end) to the buyer, with its evidence published. */
   issueGc(device: Hex, start: bigint, end: bigint, wh: bigint): Promise<bigint>;
   /** Brings the mirror up to the chain's head. */
@@ -82,6 +84,7 @@ export async function auditWorld(databasePath = ":memory:"): Promise<AuditWorld>
     client,
     devices,
     ids: { drec, gc, children },
+    issue,
     issueGc,
     sync: async () => {
       await follower.syncOnce();

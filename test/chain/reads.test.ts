@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { createTestApi, seedOrganisation, type TestApi } from "../support/api";
-import { closeWorld, indexerWorld, issueGc, mixedActivity, syncToHead, type IndexerWorld } from "../indexer/support";
+import { closeWorld, indexerWorld, irecActivity, issueGc, mixedActivity, syncToHead, type IndexerWorld } from "../indexer/support";
 import { CertificateKind } from "../support/registry";
 
 interface Page<T> {
@@ -168,5 +168,24 @@ describe("chain read API (holdings, history, certificates with lineage, reservat
     await get("/chain/certificates/12345/transfers", 404);
     await get(`/chain/reservations/${ethers.ZeroHash}`, 404);
     await get(`/chain/reservations/${ethers.ZeroHash}/log`, 404);
+  });
+
+  it("shows I-REC certificates provisional until their serials are recorded, then with their serials, and filters by that status", async () => {
+    const { recorded, revoked, waiting, serials } = await irecActivity(world, "api");
+    await syncToHead(world, api.database);
+    const [recording] = await world.registry.queryFilter(world.registry.filters.StandardSerialsRecorded(recorded));
+
+    const provisional = await everyPage<Json>("/chain/certificates?status=provisional", 50);
+    expect(provisional.map((c) => [c.id, c.kind, c.status, c.standardSerials])).to.deep.equal([[waiting.toString(), "D-REC", "provisional", null]]);
+    const detail = await get<{ certificate: Json }>(`/chain/certificates/${recorded}`);
+    expect(detail.certificate).to.deep.include({ status: "active", standardSerials: { first: serials[0], last: serials[1], recordedInBlock: recording.blockNumber } });
+    expect((await get<{ certificate: Json }>(`/chain/certificates/${revoked}`)).certificate).to.deep.include({ status: "revoked", standardSerials: null });
+
+    const held = await everyPage<{ certificate: Json; balance: string }>(`/chain/wallets/${world.buyer.address}/holdings?status=provisional,revoked&kind=D-REC`, 50);
+    expect(held.map((h) => [h.certificate.id, h.certificate.status, h.balance])).to.deep.equal([
+      [waiting.toString(), "provisional", "3000"],
+      [revoked.toString(), "revoked", "2000"],
+    ]);
+    expect(((await get<{ errors: { field: string }[] }>("/chain/certificates?status=pending", 400)).errors ?? []).map((e) => e.field)).to.deep.equal(["query.status.0"]);
   });
 });

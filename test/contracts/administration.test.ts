@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { BASE_URI, CertificateKind, RetirementReason, freshNonce, signVoucher } from "../support/registry";
+import { BASE_URI, CertificateKind, freshNonce, signVoucher } from "../support/registry";
 import {
   HELD,
   deployed,
   freshRef,
+  movements,
   recentCertificates,
   voucher,
   withHoldings,
@@ -13,29 +14,14 @@ import {
 } from "../support/fixtures";
 
 const REASON = ethers.id("meter found tampered; see case 42");
-const DETAILS = ethers.id("details");
 
 type RoleName = "DEFAULT_ADMIN_ROLE" | "ISSUER_ROLE" | "RESERVATION_RECORDER_ROLE" | "PAUSER_ROLE";
-
-/**
- * Every way `id` can leave its holder's hands, for the pause and revocation checks; the batch transfer
- * moves `companion` along with it.
- */
-function movements(h: Holdings, id: bigint, companion: bigint): [string, () => Promise<unknown>][] {
-  const { registry, buyer, other } = h;
-  return [
-    ["safeTransferFrom", () => registry.connect(buyer).safeTransferFrom(buyer, other, id, 1n, "0x")],
-    ["safeBatchTransferFrom", () => registry.connect(buyer).safeBatchTransferFrom(buyer, other, [companion, id], [1n, 1n], "0x")],
-    ["claim", () => registry.connect(buyer).claim(buyer, id, 1n, "Beneficiary", DETAILS)],
-    ["retireBatch", () => registry.connect(buyer).retireBatch(buyer, [id], [1n], RetirementReason.Cancelled, "", DETAILS)],
-    ["split", () => registry.connect(buyer).split(buyer, id, [1n])],
-  ];
-}
 
 describe("administration", () => {
   describe("role checks", () => {
     const gated: [string, RoleName, (h: Holdings, caller: Account) => Promise<unknown>][] = [
       ["invalidateVoucher", "ISSUER_ROLE", (h, c) => h.registry.connect(c).invalidateVoucher(freshNonce())],
+      ["recordStandardSerials", "ISSUER_ROLE", (h, c) => h.registry.connect(c).recordStandardSerials(h.gc[0], "IREC-1", "IREC-2")],
       ["revoke", "DEFAULT_ADMIN_ROLE", (h, c) => h.registry.connect(c).revoke(h.gc[0], REASON)],
       ["setBaseURI", "DEFAULT_ADMIN_ROLE", (h, c) => h.registry.connect(c).setBaseURI("ipfs://x/")],
       ["setReleaseHoldPeriod", "DEFAULT_ADMIN_ROLE", (h, c) => h.registry.connect(c).setReleaseHoldPeriod(0n)],

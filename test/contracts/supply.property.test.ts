@@ -1,10 +1,10 @@
 /**
  * Property test of supply conservation. A seeded pseudo-random walk issues (every GC family and
- * D-RECs of a reservation), transfers, claims, retires, splits and revokes across several holders,
- * and replays used vouchers. An independent TypeScript model predicts each outcome, including which
- * operations must revert; after every step the touched ids are compared with the chain, and the
- * whole ledger periodically and at the end. Finally the same ledger is rebuilt from the emitted
- * events alone.
+ * D-RECs of a D-REC and of an I-REC reservation, the latter provisional), transfers, claims, retires,
+ * splits, revokes and records I-REC serials across several holders, and replays used vouchers. An
+ * independent TypeScript model predicts each outcome, including which operations must revert; after
+ * every step the touched ids are compared with the chain, and the whole ledger periodically and at the
+ * end. Finally the same ledger is rebuilt from the emitted events alone.
  *
  * The seed is printed; replay a run with PROPERTY_SEED=<seed> npx hardhat test <this file>.
  */
@@ -12,7 +12,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { randomInt } from "node:crypto";
 import type { ContractTransactionReceipt, ContractTransactionResponse, LogDescription } from "ethers";
-import { CertificateKind, DAY, HOUR, RetirementReason, mintedIds, now, signVoucher, type Voucher } from "../support/registry";
+import { CertificateKind, DAY, HOUR, RetirementReason, Standard, mintedIds, now, signVoucher, type Voucher } from "../support/registry";
 import { ALL_KINDS, KIND_SHIFT, certificate, deployed, freshRef, reserve, voucher, type Account, type Registry } from "../support/fixtures";
 
 const STEPS = 300;
@@ -77,18 +77,25 @@ interface IdState {
   retired: bigint[];
   splitAway: bigint;
   revoked: boolean;
+  /** As `isProvisional`: an I-REC D-REC without serials, not revoked (revocation shares the status slot). */
+  provisional: boolean;
+  /** `first..last` once recorded. */
+  serials: string | null;
 }
 
 const sum = (xs: readonly bigint[]) => xs.reduce((a, b) => a + b, 0n);
 
 /** A mutable per-id ledger keyed by holder address, shared by the model and the event rebuild. */
 class Ledger {
-  readonly ids = new Map<bigint, { issued: bigint; balances: Map<string, bigint>; claimed: Map<string, bigint>; retired: bigint[]; splitAway: bigint; revoked: boolean }>();
+  readonly ids = new Map<
+    bigint,
+    { issued: bigint; balances: Map<string, bigint>; claimed: Map<string, bigint>; retired: bigint[]; splitAway: bigint; revoked: boolean; provisional: boolean; serials: string | null }
+  >();
 
   entry(id: bigint) {
     let e = this.ids.get(id);
     if (!e) {
-      e = { issued: 0n, balances: new Map(), claimed: new Map(), retired: RETIRE_REASONS.map(() => 0n), splitAway: 0n, revoked: false };
+      e = { issued: 0n, balances: new Map(), claimed: new Map(), retired: RETIRE_REASONS.map(() => 0n), splitAway: 0n, revoked: false, provisional: false, serials: null };
       this.ids.set(id, e);
     }
     return e;
@@ -106,6 +113,16 @@ class Ledger {
     const claimed = this.entry(id).claimed;
     claimed.set(holder, (claimed.get(holder) ?? 0n) + amount);
   }
+  revoke(id: bigint): void {
+    const e = this.entry(id);
+    e.revoked = true;
+    e.provisional = false;
+  }
+  recordSerials(id: bigint, first: string, last: string): void {
+    const e = this.entry(id);
+    e.provisional = false;
+    e.serials = `${first}..${last}`;
+  }
   state(id: bigint, holders: readonly string[]): IdState {
     const e = this.entry(id);
     return {
@@ -115,6 +132,8 @@ class Ledger {
       retired: [...e.retired],
       splitAway: e.splitAway,
       revoked: e.revoked,
+      provisional: e.provisional,
+      serials: e.serials,
     };
   }
   /** Addresses outside `holders` with a non-zero balance or claim. */
@@ -129,9 +148,10 @@ class Ledger {
 
 /** The independent model: what the registry must hold after each operation, and which must fail. */
 class SupplyModel extends Ledger {
-  mint(id: bigint, holder: string, amount: bigint): void {
+  mint(id: bigint, holder: string, amount: bigint, provisional = false): void {
     expect(this.ids.has(id), `id ${id} minted twice`).to.equal(false);
     this.entry(id).issued = amount;
+    this.entry(id).provisional = provisional;
     this.addBalance(id, holder, amount);
   }
   transfer(from: string, to: string, ids: bigint[], amounts: bigint[]): void {
@@ -155,8 +175,9 @@ class SupplyModel extends Ledger {
   }
   /** The error the registry must raise when `holder` moves `amounts` of distinct `ids` out, if any. */
   expectedMoveError(holder: string, ids: bigint[], amounts: bigint[]): [string, unknown[]] | undefined {
-    const revoked = ids.find((id) => this.entry(id).revoked);
-    if (revoked !== undefined) return ["CertificateIsRevoked", [revoked]];
+    // The registry checks each id's status in order, before any balance.
+    const frozen = ids.find((id) => this.entry(id).revoked || this.entry(id).provisional);
+    if (frozen !== undefined) return [this.entry(frozen).revoked ? "CertificateIsRevoked" : "CertificateIsProvisional", [frozen]];
     const i = ids.findIndex((id, j) => this.balance(id, holder) < amounts[j]);
     if (i >= 0) return ["ERC1155InsufficientBalance", [holder, this.balance(ids[i], holder), amounts[i], ids[i]]];
     return undefined;
@@ -166,6 +187,7 @@ class SupplyModel extends Ledger {
 /** Rebuilds the ledger from the registry's logs alone, as an indexer would. */
 async function ledgerFromEvents(registry: Registry) {
   const ledger = new Ledger();
+  const irecReservations = new Set<string>();
   const minted = new Map<bigint, bigint>();
   const burned = new Map<bigint, bigint>();
   const bump = (m: Map<bigint, bigint>, id: bigint, v: bigint) => m.set(id, (m.get(id) ?? 0n) + v);
@@ -181,8 +203,15 @@ async function ledgerFromEvents(registry: Registry) {
     if (!e) continue;
     const a = e.args;
     switch (e.name) {
+      case "ReservationCreated":
+        if (Number(a.standard) === Standard.IRec) irecReservations.add(a.reservationId);
+        break;
       case "CertificateIssued":
         ledger.entry(a.id).issued += a.amount;
+        ledger.entry(a.id).provisional = a.id >> KIND_SHIFT === BigInt(CertificateKind.DRec) && irecReservations.has(a.ref);
+        break;
+      case "StandardSerialsRecorded":
+        ledger.recordSerials(a.id, a.firstSerial, a.lastSerial);
         break;
       case "Split":
         (a.childIds as bigint[]).forEach((child, i) => (ledger.entry(child).issued += a.amounts[i]));
@@ -193,7 +222,7 @@ async function ledgerFromEvents(registry: Registry) {
         if (Number(a.reason) === RetirementReason.Claimed) ledger.addClaimed(a.id, a.holder, a.amount);
         break;
       case "CertificateRevoked":
-        ledger.entry(a.id).revoked = true;
+        ledger.revoke(a.id);
         break;
       case "TransferSingle":
         moved(a.from, a.to, a.id, a.value);
@@ -219,7 +248,9 @@ describe("supply property", () => {
     const used: { voucher: Voucher; signature: string }[] = [];
     const devices = Array.from({ length: 4 }, () => freshRef("device"));
     const t0 = await now();
-    const reservation = await reserve(d, { buyer, start: t0 - 400n * DAY, end: t0 + 400n * DAY, targetWh: 1n, canExceedTarget: true });
+    const reservationParams = { buyer, start: t0 - 400n * DAY, end: t0 + 400n * DAY, targetWh: 1n, canExceedTarget: true };
+    const reservations = [await reserve(d, reservationParams), await reserve(d, { ...reservationParams, standard: Standard.IRec })];
+    const irecReservation = reservations[1].id;
     let periods = 0n;
     const counts: Record<string, number> = {};
 
@@ -239,6 +270,7 @@ describe("supply property", () => {
         expect(held, `balances of ${id}`).to.deep.equal(m.balances);
         expect(claimed, `claimed of ${id}`).to.deep.equal(m.claimed);
         expect(await registry.isRevoked(id), `revocation of ${id}`).to.equal(m.revoked);
+        expect(await registry.isProvisional(id), `provisional status of ${id}`).to.equal(m.provisional);
         const [claimedTotal, ...otherRetirements] = m.retired;
         expect(claimedTotal, `claimed ledger of ${id}`).to.equal(sum(claimed));
         expect(m.issued, `supply identity of ${id}`).to.equal(sum(held) + sum(claimed) + sum(otherRetirements) + m.splitAway);
@@ -251,7 +283,7 @@ describe("supply property", () => {
       const kind = rng.pick(ALL_KINDS);
       const isDRec = kind === CertificateKind.DRec;
       const recipient = isDRec ? buyer : rng.pick(holders);
-      const ref = isDRec ? reservation.id : rng.pick(devices);
+      const ref = isDRec ? rng.pick(reservations).id : rng.pick(devices);
       const certificates = Array.from({ length: rng.int(1, 3) }, () => {
         const start = t0 - 300n * DAY + periods++ * HOUR;
         return certificate(ref, start, start + HOUR, rng.bigint(1n, 5_000n));
@@ -259,16 +291,20 @@ describe("supply property", () => {
       return voucher(recipient, kind, certificates);
     }
 
-    /** Up to `n` distinct ids `holder` holds; now and then one of them is any known id, held or not. */
+    /**
+     * Up to `n` distinct ids `holder` holds; now and then one of them is any known id, held or not, or one
+     * still provisional (few are, and they sit with the buyer, so chance alone would seldom move one).
+     */
     function pickIds(holder: Account, n: number): bigint[] {
-      const held = [...model.ids.keys()].filter((id) => model.balance(id, holder.address) > 0n);
-      const ids = rng.sample(held, n);
-      if (rng.chance(0.1) && model.ids.size > 0) {
-        const any = rng.pick([...model.ids.keys()]);
-        if (ids.includes(any)) return ids;
-        if (ids.length === n) ids[n - 1] = any;
-        else ids.push(any);
-      }
+      const known = [...model.ids.keys()];
+      const ids = rng.sample(known.filter((id) => model.balance(id, holder.address) > 0n), n);
+      const provisional = known.filter((id) => model.entry(id).provisional);
+      let extra: bigint | undefined;
+      if (rng.chance(0.1) && known.length > 0) extra = rng.pick(known);
+      else if (rng.chance(0.1) && provisional.length > 0) extra = rng.pick(provisional);
+      if (extra === undefined || ids.includes(extra)) return ids;
+      if (ids.length === n) ids[n - 1] = extra;
+      else ids.push(extra);
       return ids;
     }
 
@@ -317,7 +353,7 @@ describe("supply property", () => {
         mine.forEach((id, j) => {
           expect(id).to.equal(mine[0] + BigInt(j));
           expect(id >> KIND_SHIFT).to.equal(BigInt(v.kind));
-          model.mint(id, v.recipient, v.certificates[j].amount);
+          model.mint(id, v.recipient, v.certificates[j].amount, v.kind === CertificateKind.DRec && v.certificates[j].ref === irecReservation);
         });
         used.push({ voucher: v, signature: signatures[i] });
       }
@@ -379,7 +415,21 @@ describe("supply property", () => {
       const held = all.filter((x) => holderAddresses.some((h) => model.balance(x, h) > 0n));
       const id = rng.pick(held.length > 0 && rng.chance(0.8) ? held : all);
       const expected: [string, unknown[]] | undefined = model.entry(id).revoked ? ["CertificateAlreadyRevoked", [id]] : undefined;
-      if (await settle(registry.connect(d.admin).revoke(id, ethers.id(`revocation ${id}`)), expected)) model.entry(id).revoked = true;
+      if (await settle(registry.connect(d.admin).revoke(id, ethers.id(`revocation ${id}`)), expected)) model.revoke(id);
+      return [id];
+    }
+
+    async function recordSerials(): Promise<bigint[]> {
+      if (model.ids.size === 0) return issue(false);
+      // Mostly ids still provisional; now and then any id, or an empty serial.
+      const all = [...model.ids.keys()];
+      const provisional = all.filter((x) => model.entry(x).provisional);
+      const id = rng.pick(provisional.length > 0 && rng.chance(0.8) ? provisional : all);
+      const [first, last] = rng.chance(0.1) ? ["", `IREC-${id}-last`] : [`IREC-${id}-first`, `IREC-${id}-last`];
+      let expected: [string, unknown[]] | undefined;
+      if (!model.entry(id).provisional) expected = ["CertificateNotProvisional", [id]];
+      else if (first === "") expected = ["EmptySerial", []];
+      if (await settle(registry.connect(issuer).recordStandardSerials(id, first, last), expected)) model.recordSerials(id, first, last);
       return [id];
     }
 
@@ -398,6 +448,7 @@ describe("supply property", () => {
       ["retireBatch", 12, () => retire(false)],
       ["split", 16, split],
       ["revoke", 5, revoke],
+      ["recordSerials", 5, recordSerials],
       ["replay", 7, replay],
     ];
     const totalWeight = sum(actions.map(([, w]) => BigInt(w)));
@@ -421,7 +472,7 @@ describe("supply property", () => {
     await checkIds(model.ids.keys());
     console.log(`      ${model.ids.size} ids; steps: ${JSON.stringify(counts)}`);
     // The walk must have exercised every operation and the predicted failures, or it proves little.
-    for (const name of [...actions.map(([n]) => n), "refused: CertificateIsRevoked", "refused: ERC1155InsufficientBalance"]) {
+    for (const name of [...actions.map(([n]) => n), "refused: CertificateIsRevoked", "refused: CertificateIsProvisional", "refused: ERC1155InsufficientBalance"]) {
       expect(counts[name] ?? 0, `${name} never happened with seed ${SEED}`).to.be.greaterThan(0);
     }
 

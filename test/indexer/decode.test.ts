@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { decodeEventLog, type Hex } from "viem";
 import { createLogDecoder, jsonArgs, type EventValue } from "../../indexer/decode/decodeLog";
 import { registryAbi } from "../../indexer/decode/registryAbi";
-import { closeWorld, indexerWorld, mixedActivity, type IndexerWorld } from "./support";
+import { closeWorld, indexerWorld, irecActivity, mixedActivity, type IndexerWorld } from "./support";
 
 /** viem's own decoding in the decoder's uniform shape: integers as bigint, hex lower-cased, strings kept. */
 function uniformly(value: unknown): EventValue {
@@ -17,6 +17,7 @@ describe("indexer log decoding", () => {
   before(async () => {
     world = await indexerWorld();
     await mixedActivity(world, "0xAbC mixed-case beneficiary");
+    await irecActivity(world, "Mixed-Case");
   });
   after(() => closeWorld(world));
 
@@ -33,7 +34,7 @@ describe("indexer log decoding", () => {
       names.add(ours.eventName);
     }
     // Static-word events, array events and string events all went through the comparison.
-    for (const name of ["CertificateIssued", "TransferSingle", "TransferBatch", "Split", "Retired", "ReservationCreated", "DeviceRemoved", "CertificateRevoked"]) {
+    for (const name of ["CertificateIssued", "TransferSingle", "TransferBatch", "Split", "Retired", "ReservationCreated", "DeviceRemoved", "CertificateRevoked", "StandardSerialsRecorded"]) {
       expect(names.has(name), name).to.equal(true);
     }
   });
@@ -43,6 +44,8 @@ describe("indexer log decoding", () => {
     const decode = createLogDecoder(registryAbi());
     const claim = logs.map((log) => decode(log.topics as Hex[], log.data)!).find((e) => e.eventName === "Retired" && e.args.reason === 0n)!;
     expect(claim.args.beneficiary).to.equal("Beneficiary 0xAbC mixed-case beneficiary");
+    const serials = logs.map((log) => decode(log.topics as Hex[], log.data)!).find((e) => e.eventName === "StandardSerialsRecorded")!;
+    expect([serials.args.firstSerial, serials.args.lastSerial]).to.deep.equal(["IREC-Mixed-Case-000001", "IREC-Mixed-Case-001000"]);
     expect(jsonArgs({ id: 2n ** 255n + 1n, ids: [1n, 2n], ok: true })).to.deep.equal({ id: (2n ** 255n + 1n).toString(), ids: ["1", "2"], ok: true });
   });
 

@@ -66,6 +66,18 @@ describe("indexer event derivation (what each transfer was for)", () => {
     expect(transfersOf(logs).at(-1)).to.deep.equal([9n, "issuance", null, 0]);
   });
 
+  it("turns StandardSerialsRecorded into the recorded serials of its id, strings as they came", () => {
+    const recorded: DecodedEvent = { eventName: "StandardSerialsRecorded", args: { id: 12n, firstSerial: "IREC-gb-0001", lastSerial: "IREC-gb-0420" } };
+    const [change] = deriveChanges(transactions([recorded]));
+    expect(change).to.deep.equal({
+      type: "standardSerialsRecorded",
+      at: { blockNumber: 7, logIndex: 0, transactionHash: "0xt0" },
+      id: 12n,
+      firstSerial: "IREC-gb-0001",
+      lastSerial: "IREC-gb-0420",
+    });
+  });
+
   it("adds D-REC issuances, and only those, to their reservation's log", () => {
     const drec = 5n;
     const gc = (1n << 248n) | 6n;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { ZERO_ADDRESS } from "../../indexer/store/derive";
 import { CertificateKind } from "../support/registry";
-import { closeWorld, dumpMirror, indexerWorld, issueGc, mixedActivity, syncToHead, type IndexerWorld } from "./support";
+import { closeWorld, dumpMirror, indexerWorld, irecActivity, issueGc, mixedActivity, syncToHead, type IndexerWorld } from "./support";
 
 interface BalanceRow {
   holder: string;
@@ -67,6 +67,31 @@ describe("indexer mirror (events into certificates, balances, claims, lineage, r
     expect(certificates.filter((c) => c.origin === "split")).to.have.length(3);
     expect(certificates.filter((c) => c.kind === CertificateKind.DRec)).to.have.length(1);
     expect(certificates.filter((c) => c.origin === "issued").every((c) => c.voucher_nonce !== null)).to.equal(true);
+  });
+
+  it("mirrors I-REC certificates provisional from issuance until their serials are recorded, revocation winning, as isProvisional says", async () => {
+    await mixedActivity(world);
+    const { recorded, revoked, waiting, serials } = await irecActivity(world);
+    const database = world.database();
+    await syncToHead(world, database);
+
+    type SerialsRow = { id: string; status: string; awaiting_serials: number; standard_first_serial: string | null; standard_last_serial: string | null; serials_block: number | null };
+    const rows = database.sqlite
+      .prepare("SELECT id, status, awaiting_serials, standard_first_serial, standard_last_serial, serials_block FROM chain_certificates ORDER BY serial")
+      .all() as SerialsRow[];
+    for (const row of rows) expect(row.status === "provisional", `status of ${row.id}`).to.equal(await world.registry.isProvisional(BigInt(row.id)));
+    const recording = database.sqlite.prepare("SELECT block_number FROM chain_raw_logs WHERE event_name = 'StandardSerialsRecorded'").pluck().get() as number;
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(recorded.toString())).to.deep.include({ status: "active", awaiting_serials: 0, standard_first_serial: serials[0], standard_last_serial: serials[1], serials_block: recording });
+    expect(byId.get(revoked.toString())).to.deep.include({ status: "revoked", awaiting_serials: 1, standard_first_serial: null, serials_block: null });
+    expect(byId.get(waiting.toString())).to.deep.include({ status: "provisional", awaiting_serials: 1, standard_first_serial: null, serials_block: null });
+    // The D-REC of mixedActivity's D-REC reservation, the GC kinds and split children never waited.
+    expect(rows.filter((row) => row.awaiting_serials === 1).map((row) => row.id)).to.deep.equal([revoked.toString(), waiting.toString()]);
+
+    // One block per range: a certificate's reservation, created in an earlier range, still decides its status.
+    const stepwise = world.database();
+    await syncToHead(world, stepwise, { range: { initial: 1, max: 1 } });
+    expect(dumpMirror(stepwise)).to.deep.equal(dumpMirror(database));
   });
 
   it("keeps split lineage both ways: children carry the parent's reference and period", async () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { network } from "hardhat";
+import { ethers, network } from "hardhat";
 import type { FollowerEvent } from "../../indexer/follower";
 import { rollbackTo } from "../../indexer/reorg/rollback";
 import { commitRange, readCheckpoint } from "../../indexer/store/checkpoint";
@@ -7,7 +7,7 @@ import { createLogDecoder } from "../../indexer/decode/decodeLog";
 import { registryAbi } from "../../indexer/decode/registryAbi";
 import type { ChainReader } from "../../indexer/sync/chainReader";
 import { fetchRange } from "../../indexer/sync/fetchRange";
-import { closeWorld, dumpMirror, freshMirror, indexerWorld, issueGc, mixedActivity, syncToHead, type IndexerWorld } from "./support";
+import { closeWorld, dumpMirror, freshMirror, indexerWorld, irecActivity, issueGc, issueIRec, mixedActivity, syncToHead, type IndexerWorld } from "./support";
 
 /** `client` with `getLogs` replaced: tests inject provider failures through it. */
 function withGetLogs(client: ChainReader, getLogs: (args: { fromBlock: bigint; toBlock: bigint }, real: ChainReader["getLogs"]) => ReturnType<ChainReader["getLogs"]>): ChainReader {
@@ -25,6 +25,7 @@ describe("indexer resilience (reorgs, crashes, reprocessing, adaptive ranges)", 
   beforeEach(async () => {
     world = await indexerWorld();
     await mixedActivity(world, "before");
+    await irecActivity(world, "before");
   });
   afterEach(() => closeWorld(world));
 
@@ -57,6 +58,29 @@ describe("indexer resilience (reorgs, crashes, reprocessing, adaptive ranges)", 
       );
       expect(reorgs.map((e) => e.type === "reorg" && e.to)).to.deep.equal([forkPoint]);
       expect(dumpMirror(database)).to.deep.equal(await freshMirror(world));
+    });
+
+    it("restores provisional status and clears serials that a rolled-back block recorded, and undoes a revocation of a provisional id", async () => {
+      const [first, second] = await issueIRec(world, [700n, 800n]);
+      const { registry, issuer, admin } = world;
+      const { database } = await reorgFromTo(
+        async () => {
+          await (await registry.connect(issuer).recordStandardSerials(first, "IREC-A-1", "IREC-A-2")).wait();
+          await (await registry.connect(admin).revoke(second, ethers.id("branch a"))).wait();
+        },
+        async () => {
+          await (await registry.connect(issuer).recordStandardSerials(second, "IREC-B-1", "IREC-B-2")).wait();
+        },
+      );
+      expect(dumpMirror(database)).to.deep.equal(await freshMirror(world));
+      const rows = database.sqlite
+        .prepare("SELECT id, status, awaiting_serials, standard_first_serial, revoked_block FROM chain_certificates WHERE id IN (?, ?) ORDER BY serial")
+        .all(first.toString(), second.toString());
+      expect(rows).to.deep.equal([
+        { id: first.toString(), status: "provisional", awaiting_serials: 1, standard_first_serial: null, revoked_block: null },
+        { id: second.toString(), status: "active", awaiting_serials: 0, standard_first_serial: "IREC-B-1", revoked_block: null },
+      ]);
+      expect([await registry.isProvisional(first), await registry.isProvisional(second)]).to.deep.equal([true, false]);
     });
 
     it("notices a branch that is shorter than the indexed one, where the checkpoint block no longer exists", async () => {

@@ -8,7 +8,7 @@ import { openDatabase, type RegistryDatabase } from "../../server/db/database";
 import { startFollower, type FollowerOptions } from "../../indexer/follower";
 import type { ChainReader } from "../../indexer/sync/chainReader";
 import { inProcessChain } from "../support/chain";
-import { CertificateKind, DAY, deployRegistry, now } from "../support/registry";
+import { CertificateKind, DAY, Standard, deployRegistry, now } from "../support/registry";
 import {
   certificate,
   freshRef,
@@ -140,4 +140,30 @@ export async function mixedActivity(world: IndexerWorld, label = "a"): Promise<v
   await (await registry.connect(recorder).removeDevices(reservation.id, [devices[0]])).wait();
   await submit(world, voucher(buyer, CertificateKind.DRec, [certificate(reservation.id, t - 2n * DAY, t - DAY, 4_000n)]));
   await (await registry.connect(recorder).endReservation(reservation.id)).wait();
+}
+
+/**
+ * Provisional certificates: a new I-REC reservation of `world.buyer` and one D-REC per amount minted against
+ * it in one voucher, over consecutive days ending now; returns their ids.
+ */
+export async function issueIRec(world: IndexerWorld, amounts: bigint[]): Promise<bigint[]> {
+  const t = await now();
+  const reservation = await reserve(world, { buyer: world.buyer, start: t - 10n * DAY, end: t + 10n * DAY, standard: Standard.IRec, canExceedTarget: true });
+  const day = (i: number) => t - BigInt(amounts.length - i) * DAY;
+  const certificates = amounts.map((amount, i) => certificate(reservation.id, day(i), day(i) + DAY, amount));
+  return (await submit(world, voucher(world.buyer, CertificateKind.DRec, certificates))).ids;
+}
+
+/**
+ * The I-REC life cycle, in separate transactions: three provisional D-RECs; serials recorded for the first,
+ * which then moves; the second revoked while provisional; the third left waiting.
+ */
+export async function irecActivity(world: IndexerWorld, label = "a"): Promise<{ recorded: bigint; revoked: bigint; waiting: bigint; serials: [string, string] }> {
+  const { registry, issuer, admin, buyer, other } = world;
+  const [recorded, revoked, waiting] = await issueIRec(world, [1_000n, 2_000n, 3_000n]);
+  const serials: [string, string] = [`IREC-${label}-000001`, `IREC-${label}-001000`];
+  await (await registry.connect(issuer).recordStandardSerials(recorded, ...serials)).wait();
+  await (await registry.connect(buyer).safeTransferFrom(buyer.address, other.address, recorded, 100n, "0x")).wait();
+  await (await registry.connect(admin).revoke(revoked, ethers.id(`refused by the I-REC registry ${label}`))).wait();
+  return { recorded, revoked, waiting, serials };
 }

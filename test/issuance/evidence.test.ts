@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { concat, encodeAbiParameters, keccak256, parseAbiParameters, type Hex } from "viem";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
   buildEvidenceTree,
   evidenceLeafProblems,
@@ -24,6 +25,16 @@ function pairHash(a: Hex, b: Hex): Hex {
 
 describe("evidence commitment (per-device leaves, OpenZeppelin standard Merkle tree)", () => {
   const leaves = [leaf(1, 1_700_000_000n, 500n), leaf(2, 1_700_000_000n, 250n), leaf(1, 1_700_003_600n, 125n)];
+
+  it("has the same root as OpenZeppelin's StandardMerkleTree over the same values, in any order", () => {
+    const many = Array.from({ length: 37 }, (_, i) => leaf(i % 5, 1_700_000_000n + BigInt(i) * 3600n, BigInt(i + 1)));
+    const standard = StandardMerkleTree.of(
+      many.map((l) => [l.deviceId, l.start, l.end, l.wh]),
+      ["bytes32", "uint64", "uint64", "uint256"],
+    );
+    expect(evidenceRoot(many)).to.equal(standard.root);
+    expect(evidenceRoot([...many].reverse())).to.equal(standard.root);
+  });
 
   it("hashes leaves and pairs exactly as OpenZeppelin's MerkleProof expects", () => {
     const [a, b] = leaves;

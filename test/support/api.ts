@@ -7,6 +7,7 @@ import { loadConfig } from "../../server/config";
 import { createKeyVault, MASTER_KEY_BYTES } from "../../server/wallets/vault";
 import { TestClock } from "./seed";
 import { privateKeyToAccount } from "viem/accounts";
+import { network } from "hardhat";
 
 export { seedOrganisation, seedUser, tableCounts, tableSnapshot, TestClock, type SeededUser } from "./seed";
 
@@ -40,6 +41,9 @@ export async function createTestApi(overrides: Partial<AppDeps> = {}): Promise<T
     readRules: loadConfig({}).readRules,
     vault: createKeyVault(randomBytes(MASTER_KEY_BYTES)),
     chainSigners: { issuer: privateKeyToAccount(chain.keys.issuer), recorder: privateKeyToAccount(chain.keys.recorder) },
+    fundManagedWallet: async (address) => {
+      await network.provider.request({ method: "hardhat_setBalance", params: [address, "0x21e19e0c9bab2400000"] });
+    },
     ...overrides,
   };
   const app = createApp(deps);

@@ -11,7 +11,18 @@ export interface DeployedOnHardhat extends DeployedRegistry {
 
 /** viem clients on the in-process Hardhat network that `hardhat test` runs. */
 export function inProcessChain(): Promise<ChainClients> {
-  return connectChain(custom(network.provider));
+  // No retries: nothing in process is transient, and viem would retry every revert (it sees an unknown error) with backoff.
+  return connectChain(custom({ request: (args) => network.provider.request(args).catch(asNodeError) }, { retryCount: 0 }));
+}
+
+/**
+ * Hardhat's in-process provider throws a revert with its data but without the JSON-RPC code a node answers
+ * over HTTP (3, execution reverted), and viem decodes custom errors only with the code: add it, so reverts
+ * reach the server (RegistryRevertError) as they would from a real node.
+ */
+function asNodeError(error: unknown): never {
+  if (typeof error === "object" && error !== null && "data" in error && !("code" in error)) Object.assign(error, { code: 3 });
+  throw error;
 }
 
 export async function fundedKey(): Promise<Hex> {

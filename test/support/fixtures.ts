@@ -11,6 +11,7 @@ import {
   CertificateKind,
   DAY,
   Frequency,
+  RetirementReason,
   Standard,
   deployRegistry,
   freshNonce,
@@ -84,6 +85,22 @@ export type Holdings = Awaited<ReturnType<typeof holdingFixture>>;
 
 export function withHoldings(): Promise<Holdings> {
   return loadFixture(holdingFixture);
+}
+
+/**
+ * Every way `d.buyer` can move `id` out of its hands (to `d.other`), for the checks of what freezes an id;
+ * the batch transfer moves `companion` along with it.
+ */
+export function movements(d: Deployment, id: bigint, companion: bigint): [string, () => Promise<unknown>][] {
+  const { registry, buyer, other } = d;
+  const details = idOf("movement details");
+  return [
+    ["safeTransferFrom", () => registry.connect(buyer).safeTransferFrom(buyer, other, id, 1n, "0x")],
+    ["safeBatchTransferFrom", () => registry.connect(buyer).safeBatchTransferFrom(buyer, other, [companion, id], [1n, 1n], "0x")],
+    ["claim", () => registry.connect(buyer).claim(buyer, id, 1n, "Beneficiary", details)],
+    ["retireBatch", () => registry.connect(buyer).retireBatch(buyer, [id], [1n], RetirementReason.Cancelled, "", details)],
+    ["split", () => registry.connect(buyer).split(buyer, id, [1n])],
+  ];
 }
 
 // ---------------------------------------------------------------- vouchers

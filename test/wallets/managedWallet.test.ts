@@ -40,9 +40,18 @@ describe("wallets: the developer's managed wallet", () => {
     expect(tableSnapshot(api)).to.deep.equal(before);
   });
 
-  it("is refused to buyers, auditors and platform admins (403), and to developers without WRITE", async () => {
+  it("is created for a buyer too (it holds and claims certificates), one per organisation", async () => {
+    const buyer = seedOrganisation(api, "buyer");
+    const created = await createManaged(buyer);
+    expect(created.status).to.equal(201);
+    expect(created.body.kind).to.equal("managed");
+    expect(managedWalletAccount(api.deps, buyer.organisationId)!.address).to.equal(created.body.address);
+    expect((await createManaged(buyer)).status).to.equal(409);
+  });
+
+  it("is refused to auditors and platform admins (403), and to developers without WRITE", async () => {
     const before = tableCounts(api);
-    for (const type of ["buyer", "auditor", "admin"] as const) {
+    for (const type of ["auditor", "admin"] as const) {
       const refused = await createManaged(seedOrganisation(api, type));
       expect(refused.status, type).to.equal(403);
     }

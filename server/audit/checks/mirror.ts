@@ -38,6 +38,8 @@ export interface CertificateFacts {
   retired: bigint;
   splitAway: bigint;
   revoked: boolean;
+  /** Waiting for its I-REC serials, as the registry's `isProvisional` answers. */
+  provisional: boolean;
 }
 
 /** The mirror's balances, claimed balances and certificate rows as of its checkpoint, read together. */
@@ -73,9 +75,10 @@ export function checkMirror(holdings: readonly ChainHolding[], certificates: rea
 
 /**
  * The chain's side of each certificate row: attributes and amounts from the ledger, what circulates and
- * what was claimed from the contract's views (summed over `holdings`, which covers every position).
+ * what was claimed from the contract's views (summed over `holdings`, which covers every position), and
+ * which ids `isProvisional` names (`provisional`).
  */
-export function chainCertificateFacts(ledger: Ledger, holdings: readonly ChainHolding[]): CertificateFacts[] {
+export function chainCertificateFacts(ledger: Ledger, holdings: readonly ChainHolding[], provisional: ReadonlySet<bigint>): CertificateFacts[] {
   const totals = totalsPerId(holdings);
   return [...ledger.flows.values()].map((f) => {
     const issued = ledger.certificates.get(f.id);
@@ -92,11 +95,12 @@ export function chainCertificateFacts(ledger: Ledger, holdings: readonly ChainHo
       retired: retiredUnclaimed(f),
       splitAway: f.splitAway,
       revoked: ledger.revoked.has(f.id),
+      provisional: provisional.has(f.id),
     };
   });
 }
 
-const CERTIFICATE_FIELDS = ["ref", "start", "end", "evidence", "parentId", "issued", "supply", "claimed", "retired", "splitAway", "revoked"] as const;
+const CERTIFICATE_FIELDS = ["ref", "start", "end", "evidence", "parentId", "issued", "supply", "claimed", "retired", "splitAway", "revoked", "provisional"] as const;
 
 function compareCertificates(chain: readonly CertificateFacts[], mirror: readonly CertificateFacts[], findings: Finding[]): void {
   const rows = new Map(mirror.map((row) => [row.id, row]));

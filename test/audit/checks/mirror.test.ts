@@ -11,7 +11,7 @@ describe("audit check 1: the mirror equals the chain", () => {
     { holder: BOB, id, balance: 300n, claimed: 100n },
   ];
   const certificates: CertificateFacts[] = [
-    { id, ref: bytes32("device"), start: T0, end: T0 + HOUR, evidence: bytes32(9), parentId: null, issued: 1_000n, supply: 900n, claimed: 100n, retired: 0n, splitAway: 0n, revoked: false },
+    { id, ref: bytes32("device"), start: T0, end: T0 + HOUR, evidence: bytes32(9), parentId: null, issued: 1_000n, supply: 900n, claimed: 100n, retired: 0n, splitAway: 0n, revoked: false, provisional: false },
   ];
   const faithful = (): MirrorSnapshot => ({
     checkpoint: { ...block },
@@ -65,13 +65,30 @@ describe("audit check 1: the mirror equals the chain", () => {
     ]);
   });
 
+  it("finds a row whose provisional status differs from isProvisional, either way", () => {
+    for (const [inMirror, onChain] of [
+      [true, false],
+      [false, true],
+    ]) {
+      const chain = certificates.map((c) => ({ ...c, provisional: onChain }));
+      const mirror = { ...faithful(), certificates: certificates.map((c) => ({ ...c, provisional: inMirror })) };
+      expect(checkMirror(holdings, chain, mirror, block)).to.deep.equal([
+        {
+          code: "certificate-mismatch",
+          message: `The mirror's row for GC #1 differs from the chain: provisional ${inMirror} (chain: ${onChain}).`,
+          certificateIds: [id.toString()],
+        },
+      ]);
+    }
+  });
+
   it("reports a mirror without a checkpoint, or at another block than the one audited", () => {
     expect(check({ ...faithful(), checkpoint: undefined }).map((f) => f.code)).to.deep.equal(["mirror-not-synced"]);
     const forked = { ...faithful(), checkpoint: { blockNumber: 42n, blockHash: bytes32("orphaned") } };
     expect(check(forked).map((f) => f.code)).to.deep.equal(["mirror-checkpoint-mismatch"]);
   });
 
-  it("derives the chain's rows from the logs and views, leaving a split child's inherited attributes out", () => {
+  it("derives the chain's rows from the logs and views (isProvisional among them), leaving a split child's inherited attributes out", () => {
     const [parent, child] = [idOf(1, 1), idOf(1, 2)];
     const ledger = emptyLedger();
     for (const event of [
@@ -90,9 +107,24 @@ describe("audit check 1: the mirror equals the chain", () => {
       { holder: ALICE, id: parent, balance: 650n, claimed: 100n },
       { holder: ALICE, id: child, balance: 200n, claimed: 0n },
     ];
-    expect(chainCertificateFacts(ledger, views)).to.deep.equal([
-      { id: parent, ref: bytes32("device"), start: T0, end: T0 + HOUR, evidence: bytes32(9), parentId: null, issued: 1_000n, supply: 650n, claimed: 100n, retired: 50n, splitAway: 200n, revoked: false },
-      { id: child, ref: undefined, start: undefined, end: undefined, evidence: undefined, parentId: parent, issued: 200n, supply: 200n, claimed: 0n, retired: 0n, splitAway: 0n, revoked: false },
+    // A set naming the child stands for a view that says so; the facts follow the view, not the logs.
+    expect(chainCertificateFacts(ledger, views, new Set([child]))).to.deep.equal([
+      {
+        id: parent,
+        ref: bytes32("device"),
+        start: T0,
+        end: T0 + HOUR,
+        evidence: bytes32(9),
+        parentId: null,
+        issued: 1_000n,
+        supply: 650n,
+        claimed: 100n,
+        retired: 50n,
+        splitAway: 200n,
+        revoked: false,
+        provisional: false,
+      },
+      { id: child, ref: undefined, start: undefined, end: undefined, evidence: undefined, parentId: parent, issued: 200n, supply: 200n, claimed: 0n, retired: 0n, splitAway: 0n, revoked: false, provisional: true },
     ]);
   });
 });

@@ -1,0 +1,217 @@
+/**
+ * Claiming (retiring) certificates for a beneficiary. Buyers with self-custody wallets call the registry's
+ * `claim` themselves; the platform claims for managed wallets, and publishes the claim details whose hash
+ * the chain keeps in both cases.
+ */
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { PrivateKeyAccount, PublicClient } from "viem";
+import type { Db } from "../db/database";
+import type { FieldError } from "../http/problem";
+import { REGISTRY_ABI } from "../chain/registryAbi";
+import { RegistryRevertError, sendRegistryTransaction } from "../chain/sendTransaction";
+import { IRecRegistryError, type IRecRegistry } from "../issuance/irec/registry";
+import { canonicalJson, claimDetailsHash, type ClaimDetails, type RedemptionStandard } from "./claimDetails";
+import { certificateClaims, type ClaimCustody } from "./schema";
+import type { CertificateRecord, ClaimRow } from "./views";
+
+type Hex = `0x${string}`;
+
+export interface ClaimDeps {
+  db: Db;
+  publicClient: PublicClient;
+  registryAddress: Hex;
+  clock: () => Date;
+  irec: IRecRegistry;
+}
+
+export interface ClaimRequest {
+  amountWh: bigint;
+  beneficiary: string;
+  purpose: string;
+  redeemAs: RedemptionStandard;
+}
+
+export interface Refusal {
+  status: 400 | 404 | 409;
+  title: string;
+  detail: string;
+  errors?: FieldError[];
+}
+
+/** The holder's position on chain (not the mirror: a claim must not trust a lagging copy). */
+export interface HolderOnChain {
+  balanceWh: bigint;
+  provisional: boolean;
+  revoked: boolean;
+}
+
+const conflict = (title: string, detail: string, field?: string, message?: string): Refusal => ({
+  status: 409,
+  title,
+  detail,
+  ...(field ? { errors: [{ field, message: message ?? detail }] } : {}),
+});
+
+/** Why this claim cannot go ahead, or undefined when it can. Pure: the caller loaded everything it judges. */
+export function claimRefusal(record: Pick<CertificateRecord, "certificateId" | "reservation" | "standard">, request: ClaimRequest, holder: HolderOnChain): Refusal | undefined {
+  if (record.standard.state === "provisional" || holder.provisional) {
+    return conflict(
+      "Certificate is provisional",
+      `Certificate ${record.certificateId} waits for its I-REC serial numbers; it can be claimed once the I-REC registry has issued it.`,
+    );
+  }
+  if (holder.revoked) return conflict("Certificate is revoked", `Certificate ${record.certificateId} was revoked by the registry administrator and can no longer be claimed.`);
+  if (request.redeemAs === "I-REC" && record.reservation.standard !== "I-REC") {
+    return conflict("Not an I-REC certificate", "Its reservation's standard is D-REC, so it has no I-REC issuance to redeem; redeem it as D-REC.", "body.redeemAs", "must be D-REC for this certificate");
+  }
+  if (request.redeemAs === "I-REC" && record.standard.state !== "issued") {
+    return conflict("No I-REC issuance", "The I-REC registry has not issued this certificate yet.", "body.redeemAs", "needs an issued I-REC certificate");
+  }
+  if (holder.balanceWh < request.amountWh) {
+    return conflict(
+      "Insufficient balance",
+      `The wallet holds ${holder.balanceWh} Wh of certificate ${record.certificateId}; it cannot claim ${request.amountWh} Wh.`,
+      "body.amountWh",
+      `must not exceed the ${holder.balanceWh} Wh the wallet holds`,
+    );
+  }
+  return undefined;
+}
+
+/** A contract refusal the pre-checks did not foresee (another claim or transfer got there first), as an answer. */
+export function revertRefusal(error: RegistryRevertError): Refusal {
+  switch (error.errorName) {
+    case "ERC1155InsufficientBalance":
+      return conflict("Insufficient balance", `The wallet holds ${String(error.args[1])} Wh of the certificate; it cannot claim ${String(error.args[2])} Wh.`, "body.amountWh", "exceeds the wallet's balance");
+    case "CertificateIsProvisional":
+      return conflict("Certificate is provisional", "The certificate waits for its I-REC serial numbers; it can be claimed once the I-REC registry has issued it.");
+    case "CertificateIsRevoked":
+      return conflict("Certificate is revoked", "The certificate was revoked and can no longer be claimed.");
+    case "EnforcedPause":
+      return conflict("Registry paused", "The registry is paused; no certificate can move or be claimed until it is unpaused.");
+    default:
+      return conflict("Claim refused", `The registry refused the claim: ${error.errorName}.`);
+  }
+}
+
+export async function holderOnChain(deps: Pick<ClaimDeps, "publicClient" | "registryAddress">, holder: Hex, certificateId: bigint): Promise<HolderOnChain> {
+  const registry = { address: deps.registryAddress, abi: REGISTRY_ABI } as const;
+  const [balanceWh, provisional, revoked] = await Promise.all([
+    deps.publicClient.readContract({ ...registry, functionName: "balanceOf", args: [holder, certificateId] }),
+    deps.publicClient.readContract({ ...registry, functionName: "isProvisional", args: [certificateId] }),
+    deps.publicClient.readContract({ ...registry, functionName: "isRevoked", args: [certificateId] }),
+  ]);
+  return { balanceWh, provisional, revoked };
+}
+
+type ClaimInsert = typeof certificateClaims.$inferInsert;
+
+interface Claimant {
+  organisationId: string;
+  userId: string;
+}
+
+function claimRow(record: CertificateRecord, claimant: Claimant, custody: ClaimCustody, details: ClaimDetails, now: number): ClaimInsert {
+  return {
+    id: randomUUID(),
+    certificateId: record.certificateId,
+    organisationId: claimant.organisationId,
+    holder: details.holder,
+    amountWh: Number(details.amountWh),
+    redeemAs: details.redeemAs,
+    custody,
+    details: canonicalJson(details),
+    detailsHash: claimDetailsHash(details),
+    state: custody === "self" ? "prepared" : "pending",
+    txHash: null,
+    error: null,
+    createdBy: claimant.userId,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+function detailsOf(record: CertificateRecord, holder: string, request: ClaimRequest, now: Date): ClaimDetails {
+  return {
+    certificateId: record.certificateId,
+    holder: holder.toLowerCase(),
+    amountWh: request.amountWh.toString(),
+    beneficiary: request.beneficiary,
+    purpose: request.purpose,
+    redeemAs: request.redeemAs,
+    preparedAt: now.toISOString(),
+  };
+}
+
+const rowById = (db: Db, id: string): ClaimRow => db.select().from(certificateClaims).where(eq(certificateClaims.id, id)).get()!;
+
+/**
+ * Claims from the organisation's managed wallet. The details are written (`pending`) before anything
+ * leaves the platform, so a hash that reaches the chain always has its text published, even if the
+ * server dies mid-way. An I-REC redemption happens first, because its serials are part of the details;
+ * if the chain then refuses the claim, the row stays `failed` as the record of that redemption.
+ */
+export async function claimFromManagedWallet(
+  deps: ClaimDeps,
+  account: PrivateKeyAccount,
+  claimant: Claimant,
+  record: CertificateRecord,
+  request: ClaimRequest,
+): Promise<{ claim: ClaimRow } | Refusal> {
+  const id = BigInt(record.certificateId);
+  const refusal = claimRefusal(record, request, await holderOnChain(deps, account.address, id));
+  if (refusal) return refusal;
+
+  const now = deps.clock();
+  let details = detailsOf(record, account.address, request, now);
+  const row = claimRow(record, claimant, "managed", details, now.getTime());
+  deps.db.insert(certificateClaims).values(row).run();
+  const settle = (set: Partial<ClaimInsert>) =>
+    deps.db.update(certificateClaims).set({ ...set, updatedAt: deps.clock().getTime() }).where(eq(certificateClaims.id, row.id)).run();
+  const forget = () => deps.db.delete(certificateClaims).where(eq(certificateClaims.id, row.id)).run();
+
+  if (request.redeemAs === "I-REC") {
+    try {
+      const redeemed = await deps.irec.redeem({ certificateId: record.certificateId, amountWh: request.amountWh, beneficiary: request.beneficiary });
+      details = { ...details, irec: { redemptionId: redeemed.redemptionId, firstSerial: redeemed.firstSerial, lastSerial: redeemed.lastSerial } };
+      settle({ details: canonicalJson(details), detailsHash: claimDetailsHash(details) });
+    } catch (error) {
+      forget();
+      if (error instanceof IRecRegistryError) return conflict("I-REC registry refused", error.message, "body.redeemAs", "the I-REC registry refused the redemption");
+      throw error;
+    }
+  }
+
+  try {
+    const { hash } = await sendRegistryTransaction(deps, account, "claim", [account.address, id, request.amountWh, request.beneficiary, claimDetailsHash(details)]);
+    settle({ state: "confirmed", txHash: hash });
+  } catch (error) {
+    if (!(error instanceof RegistryRevertError)) throw error; // outcome unknown: the row stays pending, its hash findable on chain
+    if (details.irec) settle({ state: "failed", error: error.message });
+    else forget();
+    return revertRefusal(error);
+  }
+  return { claim: rowById(deps.db, row.id) };
+}
+
+/**
+ * Publishes the details of a claim a self-custody buyer will send from its own wallet, and returns the
+ * hash to pass to `claim`. Only D-REC: redeeming at the I-REC registry for a claim the platform cannot
+ * see through would leave the token claimable again as D-REC.
+ */
+export async function prepareSelfCustodyClaim(
+  deps: ClaimDeps,
+  holder: Hex,
+  claimant: Claimant,
+  record: CertificateRecord,
+  request: Omit<ClaimRequest, "redeemAs">,
+): Promise<{ claim: ClaimRow } | Refusal> {
+  const full: ClaimRequest = { ...request, redeemAs: "D-REC" };
+  const refusal = claimRefusal(record, full, await holderOnChain(deps, holder, BigInt(record.certificateId)));
+  if (refusal) return refusal;
+  const now = deps.clock();
+  const row = claimRow(record, claimant, "self", detailsOf(record, holder, full, now), now.getTime());
+  deps.db.insert(certificateClaims).values(row).run();
+  return { claim: rowById(deps.db, row.id) };
+}
