@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { startFollower } from "../../indexer/follower";
+import { syncIndexer } from "../support/indexing";
 import { chainBalances } from "../../indexer/store/schema";
 import type { AuditReport } from "../../server/audit/report";
 import { aclMatrix, CALLERS, type CallerName, type Expectation } from "../support/acl";
@@ -17,16 +17,7 @@ describe("GET /audit/report", () => {
   before(async () => {
     api = await createTestApi();
     token = seedOrganisation(api, "auditor").token;
-    const follower = startFollower({
-      client: api.chain.clients.publicClient,
-      db: api.database.db,
-      registryAddress: api.chain.address,
-      deployBlock: api.chain.blockNumber,
-      confirmations: 0,
-      pollIntervalMs: 3_600_000,
-    });
-    await follower.syncOnce();
-    await follower.stop();
+    await syncIndexer(api);
   });
   after(() => api.close());
 

@@ -3,7 +3,6 @@ import { and, eq } from "drizzle-orm";
 import { network } from "hardhat";
 import { getAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, privateKeyToAddress } from "viem/accounts";
-import { startFollower } from "../../indexer/follower";
 import { sendRegistryTransaction } from "../../server/chain/sendTransaction";
 import { REGISTRY_ABI } from "../../server/chain/registryAbi";
 import { runIssuance } from "../../server/issuance/engine";
@@ -12,25 +11,9 @@ import { wallets } from "../../server/wallets/schema";
 import { validDevice } from "../devices/support";
 import type { SeededUser, TestApi } from "../support/api";
 import { DAY_MS, HOUR_MS } from "../support/issuance";
+export { syncIndexer } from "../support/indexing";
 
 const FUNDS = "0x21e19e0c9bab2400000";
-
-/** Brings the API's mirror (chain_* tables, same database) up to the chain's head. */
-export async function syncIndexer(api: TestApi): Promise<void> {
-  const follower = startFollower({
-    client: api.chain.clients.publicClient,
-    db: api.database.db,
-    registryAddress: api.chain.address,
-    deployBlock: api.chain.blockNumber,
-    confirmations: 0,
-    pollIntervalMs: 3_600_000,
-  });
-  try {
-    await follower.syncOnce();
-  } finally {
-    await follower.stop();
-  }
-}
 
 export const fund = (address: string) => network.provider.request({ method: "hardhat_setBalance", params: [address, FUNDS] });
 
