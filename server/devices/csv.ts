@@ -102,7 +102,8 @@ const EXAMPLE_DEVICE: Required<{ [K in DeviceField]: NonNullable<DeviceInput[K]>
   grid: "KPLC",
 };
 
-function csvCell(value: string): string {
+/** One CSV cell, quoted when it holds a quote, comma or line break. */
+export function csvCell(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 

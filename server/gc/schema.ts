@@ -75,7 +75,8 @@ export const gcWhitelist = sqliteTable(
   (t) => [uniqueIndex("gc_whitelist_pair").on(t.accountId, t.senderAccountId)],
 );
 
-export const GC_BUNDLE_STATUSES = ["active", "cancelled", "claimed", "split", "exported", "withdrawn", "cancelled-for-storage"] as const;
+/** `pending`: reserved by the mint outbox (server/gc/minting.ts), not yet confirmed on chain; no operation may touch it. */
+export const GC_BUNDLE_STATUSES = ["pending", "active", "cancelled", "claimed", "split", "exported", "withdrawn", "cancelled-for-storage"] as const;
 export type GcBundleStatus = (typeof GC_BUNDLE_STATUSES)[number];
 
 export const GC_ORIGINS = ["production", "storage", "imported"] as const;

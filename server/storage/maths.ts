@@ -85,3 +85,14 @@ export function storageFactors({ sdrVolumeWh, gcsCancelledWh, sdgcVolumeWh }: St
     },
   };
 }
+
+/** How a ratio is stored: `numerator/denominator`, exact. */
+export function ratioText(r: Ratio): string {
+  return `${r.numerator}/${r.denominator}`;
+}
+
+export function parseRatioText(text: string): Ratio {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  if (!match) throw new RangeError(`${text} is not a stored ratio n/d`);
+  return ratio(BigInt(match[1]), BigInt(match[2]));
+}

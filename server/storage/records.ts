@@ -20,7 +20,7 @@ import { bundleIdError } from "../gc/bundleIds";
 import { parseReadTime } from "../reads/readTime";
 import { storageFactors, type StorageFactors, type StorageVolumes } from "./maths";
 
-const HOUR_MS = 3_600_000;
+export const HOUR_MS = 3_600_000;
 
 /** `row` is the data row (1 = the first after the header), `line` the file line it starts on; null when not applicable. */
 export interface RowFault {
@@ -89,9 +89,10 @@ export interface StorageRecord {
 
 /**
  * The charge and discharge records of an asset position table, in hour order. `recordedHours` are the
- * hours the device already has records for.
+ * hours the device already has records for; hours ending after `endedBy` (UTC ms) are refused, since a
+ * position is known only once its hour is over.
  */
-export function storageRecordsFrom(rows: readonly CandidateRow[], recordedHours: ReadonlySet<number>): Checked<StorageRecord[]> {
+export function storageRecordsFrom(rows: readonly CandidateRow[], recordedHours: ReadonlySet<number>, endedBy = Number.POSITIVE_INFINITY): Checked<StorageRecord[]> {
   if (rows.length === 0) return fail({ row: null, line: null, field: "rows", message: "there are no rows" });
   const faults: RowFault[] = [];
   const records: StorageRecord[] = [];
@@ -103,7 +104,8 @@ export function storageRecordsFrom(rows: readonly CandidateRow[], recordedHours:
     const dischargeWh = reader.wh("discharge_wh", 0n);
     if (hourStart === undefined || chargeWh === undefined || dischargeWh === undefined) continue;
     const earlier = rowOfHour.get(hourStart);
-    if (earlier !== undefined) reader.fault("hour", `repeats the hour of row ${earlier}`);
+    if (hourStart + HOUR_MS > endedBy) reader.fault("hour", "has not ended yet");
+    else if (earlier !== undefined) reader.fault("hour", `repeats the hour of row ${earlier}`);
     else if (recordedHours.has(hourStart)) reader.fault("hour", "is already recorded for this device; storage records cannot be changed");
     rowOfHour.set(hourStart, earlier ?? row.row);
     if (chargeWh > 0n) records.push({ flow: "charge", hourStart, energyWh: chargeWh });
@@ -148,6 +150,9 @@ export function allocationRowsFrom(rows: readonly CandidateRow[]): Checked<Alloc
   return faults.length > 0 ? { ok: false, faults } : { ok: true, value: allocations };
 }
 
+/** The fault of a row naming a GC bundle not among those available; callers may say more precisely why. */
+export const UNAVAILABLE_GC = "is not a GC bundle available for this allocation";
+
 /** A GC bundle the submitter may allocate: produced in `hourStart`, with `availableWh` left to cancel. */
 export interface AllocatableGc {
   hourStart: number;
@@ -170,10 +175,17 @@ export interface Allocation<R extends StorageRecord> {
 /**
  * Matches allocation rows to the device's records and to the GC bundles available (`gcs`: held and still
  * active when the request cancels them itself, already cancelled for storage when it requires that).
+ * `earlier` gives the Wh of a record that earlier allocations took: a record is never allocated beyond its
+ * energy over all allocations, and the SDR volume counts only the discharge still unallocated.
  */
-export function allocate<R extends StorageRecord>(rows: readonly AllocationRow[], records: readonly R[], gcs: ReadonlyMap<string, AllocatableGc>): Checked<Allocation<R>> {
+export function allocate<R extends StorageRecord>(
+  rows: readonly AllocationRow[],
+  records: readonly R[],
+  gcs: ReadonlyMap<string, AllocatableGc>,
+  earlier: ReadonlyMap<R, bigint> = new Map(),
+): Checked<Allocation<R>> {
   const byFlowAndHour = new Map(records.map((record) => [`${record.flow}|${record.hourStart}`, record]));
-  const used = new Map<R | string, bigint>();
+  const used = new Map<R | string, bigint>(earlier);
   const use = (key: R | string, wh: bigint) => {
     const total = (used.get(key) ?? 0n) + wh;
     used.set(key, total);
@@ -188,7 +200,7 @@ export function allocate<R extends StorageRecord>(rows: readonly AllocationRow[]
     const gc = gcs.get(row.gcId);
     if (!sdr) at("hour", `has no discharge record: the device discharged nothing in ${iso(row.dischargeHour)}`);
     if (!scr) at("charge_hour", `has no charge record: the device charged nothing in ${iso(row.chargeHour)}`);
-    if (!gc) at("gc_id", "is not a GC bundle available for this allocation");
+    if (!gc) at("gc_id", UNAVAILABLE_GC);
     else if (gc.hourStart !== row.chargeHour) at("gc_id", `was produced in ${iso(gc.hourStart)}, not in the charge hour`);
     if (!sdr || !scr || !gc) continue;
     const discharged = use(sdr, row.dischargeWh);
@@ -203,7 +215,7 @@ export function allocate<R extends StorageRecord>(rows: readonly AllocationRow[]
 
   const sdrs = new Set(allocated.map((record) => record.sdr));
   const volumes: StorageVolumes = {
-    sdrVolumeWh: [...sdrs].reduce((sum, sdr) => sum + sdr.energyWh, 0n),
+    sdrVolumeWh: [...sdrs].reduce((sum, sdr) => sum + sdr.energyWh - (earlier.get(sdr) ?? 0n), 0n),
     gcsCancelledWh: allocated.reduce((sum, record) => sum + record.chargeWh, 0n),
     sdgcVolumeWh: allocated.reduce((sum, record) => sum + record.dischargeWh, 0n),
   };

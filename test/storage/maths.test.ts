@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { floorWh, formatRatio, ratio, storageFactors, type StorageFactors, type StorageVolumes } from "../../server/storage/maths";
+import { floorWh, formatRatio, parseRatioText, ratio, ratioText, storageFactors, type StorageFactors, type StorageVolumes } from "../../server/storage/maths";
 
 const SEED: StorageVolumes = { sdrVolumeWh: 5_257_248n, gcsCancelledWh: 5_210_000n, sdgcVolumeWh: 5_004_300n };
 
@@ -74,5 +74,13 @@ describe("storage maths (seed 000's worked example)", () => {
     expect(refused({ sdrVolumeWh: 0n, gcsCancelledWh: 100n, sdgcVolumeWh: 1n })).to.contain("exceed the 0 Wh discharged");
     expect(factorsOf({ sdrVolumeWh: 100n, gcsCancelledWh: 100n, sdgcVolumeWh: 100n })).to.deep.equal({ sdrProportion: ratio(1n, 1n), efficiencyFactor: ratio(1n, 1n) });
     expect(() => storageFactors({ sdrVolumeWh: -1n, gcsCancelledWh: 0n, sdgcVolumeWh: 0n })).to.throw(RangeError);
+  });
+
+  it("stores ratios as exact text and reads them back, refusing anything else", () => {
+    const { efficiencyFactor } = factorsOf(SEED);
+    expect(ratioText(efficiencyFactor!)).to.equal("50043/52100");
+    expect(parseRatioText(ratioText(efficiencyFactor!))).to.deep.equal(efficiencyFactor);
+    expect(parseRatioText("10/4")).to.deep.equal(ratio(5n, 2n));
+    for (const text of ["0.96", "1/0", "-1/2", "1/2/3", ""]) expect(() => parseRatioText(text), text).to.throw(RangeError);
   });
 });

@@ -148,6 +148,12 @@ describe("asset position tables", () => {
     ]);
   });
 
+  it("refuse hours that have not ended by the given instant", () => {
+    const rows = positionRows("2024-07-01T10:00:00Z,1,0", "2024-07-01T11:00:00Z,1,0");
+    expect(faults(storageRecordsFrom(rows, new Set(), t("2024-07-01T11:59:59Z"))).map((f) => [f.row, f.field, f.message])).to.deep.equal([[2, "hour", "has not ended yet"]]);
+    expect(value(storageRecordsFrom(rows, new Set(), t("2024-07-01T12:00:00Z")))).to.have.length(2);
+  });
+
   it("refuse an hour given twice, or already recorded for the device", () => {
     const rows = positionRows("2024-07-01T10:00:00Z,1,0", "2024-07-01T11:00:00Z,1,0", "2024-07-01T10:00:00Z,0,1");
     const refused = faults(storageRecordsFrom(rows, new Set([t("2024-07-01T11:00:00Z")])));
@@ -235,6 +241,21 @@ describe("allocation records", () => {
       "3:charge_wh: brings the charge allocated in 2024-07-01T10:00:00.000Z to 1100 Wh, more than the 1000 Wh charged",
       "4:discharge_wh: brings the discharge allocated in 2024-07-01T20:00:00.000Z to 902 Wh, more than the 900 Wh discharged",
       `4:charge_wh: brings the Wh taken from ${gcB} to 401, more than the 400 Wh it has available`,
+    ]);
+  });
+
+  it("count what earlier allocations took from a record, and the SDR volume only what was left to them", () => {
+    const rows = value(allocationRowsFrom(allocationRows(`2024-07-01T20:00:00Z,2024-07-01T10:00:00Z,${gcA},300,250`)));
+    const earlier = new Map([
+      [records[0], 700n],
+      [records[2], 600n],
+    ]);
+    const allocation = value(allocate(rows, records, gcs, earlier));
+    expect(allocation.volumes).to.deep.equal({ sdrVolumeWh: 300n, gcsCancelledWh: 300n, sdgcVolumeWh: 250n });
+    const over = value(allocationRowsFrom(allocationRows(`2024-07-01T20:00:00Z,2024-07-01T10:00:00Z,${gcA},301,301`)));
+    expect(faults(allocate(over, records, gcs, earlier)).map((f) => `${f.field}: ${f.message}`)).to.deep.equal([
+      "discharge_wh: brings the discharge allocated in 2024-07-01T20:00:00.000Z to 901 Wh, more than the 900 Wh discharged",
+      "charge_wh: brings the charge allocated in 2024-07-01T10:00:00.000Z to 1001 Wh, more than the 1000 Wh charged",
     ]);
   });
 

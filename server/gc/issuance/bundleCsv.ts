@@ -1,0 +1,227 @@
+/**
+ * The CSV format GC bundles cross registries in: what an import reads and an export writes (seed 000: the
+ * export "generates a CSV matching the format of the imported GCs"). One bundle per row:
+ *
+ * - `source_registry`, `source_id`: the registry the bundle comes from and its id there;
+ * - `device_id`: the producing device, as registered here (its id, or its owner's external id for it);
+ * - `production_start`, `production_end`: ISO 8601 instants (UTC when no offset), at most an hour apart;
+ * - `energy_wh`: whole Wh, at least 1;
+ * - `certificate_range_start`, `certificate_range_end`: the bundle's certificate ids in the source registry,
+ *   inclusive, one per Wh;
+ * - `energy_source`, `technology`, `country`, `issuing_body`, `issuance_date`, `expiry_date`: the source's
+ *   EnergyTag attributes. They may be left empty; when given, the first three must agree with the device.
+ *
+ * Pure: parsing, the in-file overlap check and writing. The checks against the database are in imports.ts.
+ */
+import { csvCell } from "../../devices/csv";
+import { parseReadTime } from "../../reads/readTime";
+import { csvRows, type CandidateRow, type Checked, type RowFault } from "../../storage/records";
+import type { GcAttributes } from "../attributes";
+
+export const BUNDLE_CSV_COLUMNS = [
+  "source_registry",
+  "source_id",
+  "device_id",
+  "production_start",
+  "production_end",
+  "energy_wh",
+  "certificate_range_start",
+  "certificate_range_end",
+  "energy_source",
+  "technology",
+  "country",
+  "issuing_body",
+  "issuance_date",
+  "expiry_date",
+] as const;
+export type BundleCsvColumn = (typeof BUNDLE_CSV_COLUMNS)[number];
+
+/** Rows one import takes: each becomes a token, minted in vouchers of a few hundred. */
+export const MAX_IMPORT_ROWS = 5_000;
+/** Room for MAX_IMPORT_ROWS rows of long ids and attributes. */
+export const MAX_IMPORT_BYTES = 4 * 1024 * 1024;
+
+const HOUR_MS = 3_600_000;
+const WHOLE = /^\d+$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const MAX_TEXT = 200;
+
+export interface BundleCsvRow {
+  /** The data row (1 = the first after the header) and the file line it starts on. */
+  row: number;
+  line: number | null;
+  sourceRegistry: string;
+  sourceId: string;
+  /** As written: a device id or an external id, resolved against the importing account's organisation. */
+  device: string;
+  startAt: number;
+  endAt: number;
+  energyWh: bigint;
+  rangeStart: bigint;
+  rangeEnd: bigint;
+  energySource: string | null;
+  technology: string | null;
+  country: string | null;
+  issuingBody: string | null;
+  issuanceDate: string | null;
+  expiryDate: string | null;
+}
+
+/** The rows of an import file, each checked on its own; periods must have ended by `now`. */
+export function parseBundleCsv(text: string, now: number): Checked<BundleCsvRow[]> {
+  const candidates = csvRows(text, BUNDLE_CSV_COLUMNS);
+  if (!candidates.ok) return candidates;
+  if (candidates.value.length === 0) return { ok: false, faults: [{ row: null, line: null, field: "file", message: "has no bundles after the header" }] };
+  if (candidates.value.length > MAX_IMPORT_ROWS) return { ok: false, faults: [{ row: null, line: null, field: "file", message: `has ${candidates.value.length} bundles; one import takes at most ${MAX_IMPORT_ROWS}` }] };
+  const faults: RowFault[] = [];
+  const rows = candidates.value.flatMap((candidate) => {
+    const row = readRow(candidate, now, faults);
+    return row ? [row] : [];
+  });
+  return faults.length > 0 ? { ok: false, faults } : { ok: true, value: rows };
+}
+
+function readRow(candidate: CandidateRow, now: number, faults: RowFault[]): BundleCsvRow | undefined {
+  const before = faults.length;
+  const fault = (field: BundleCsvColumn, message: string) => {
+    faults.push({ row: candidate.row, line: candidate.line, field, message });
+    return undefined;
+  };
+  const cell = (field: BundleCsvColumn) => String(candidate.values[field] ?? "").trim();
+  const required = (field: BundleCsvColumn) => {
+    const value = cell(field);
+    if (value === "") return fault(field, "is required");
+    return value.length > MAX_TEXT ? fault(field, `must be at most ${MAX_TEXT} characters`) : value;
+  };
+  const optional = (field: BundleCsvColumn, pattern?: RegExp, kind?: string) => {
+    const value = cell(field);
+    if (value === "") return null;
+    if (value.length > MAX_TEXT) return fault(field, `must be at most ${MAX_TEXT} characters`) ?? null;
+    return pattern && !pattern.test(value) ? (fault(field, `must be ${kind}`) ?? null) : value;
+  };
+  const instant = (field: BundleCsvColumn) => {
+    const value = required(field);
+    if (value === undefined) return undefined;
+    const parsed = parseReadTime(value, "UTC");
+    return parsed.ok ? parsed.at.getTime() : fault(field, parsed.message);
+  };
+  const whole = (field: BundleCsvColumn, minimum: bigint) => {
+    const value = required(field);
+    if (value === undefined) return undefined;
+    if (!WHOLE.test(value) || BigInt(value) > BigInt(Number.MAX_SAFE_INTEGER)) return fault(field, "must be a whole number");
+    return BigInt(value) >= minimum ? BigInt(value) : fault(field, `must be at least ${minimum}`);
+  };
+
+  const sourceRegistry = required("source_registry");
+  const sourceId = required("source_id");
+  const device = required("device_id");
+  const startAt = instant("production_start");
+  const endAt = instant("production_end");
+  const energyWh = whole("energy_wh", 1n);
+  const rangeStart = whole("certificate_range_start", 1n);
+  const rangeEnd = whole("certificate_range_end", 1n);
+  const row = {
+    energySource: optional("energy_source"),
+    technology: optional("technology"),
+    country: optional("country"),
+    issuingBody: optional("issuing_body"),
+    issuanceDate: optional("issuance_date", DATE, "a date YYYY-MM-DD"),
+    expiryDate: optional("expiry_date", DATE, "a date YYYY-MM-DD"),
+  };
+  if (startAt !== undefined && endAt !== undefined) {
+    if (endAt <= startAt) fault("production_end", "must be after production_start");
+    else if (endAt - startAt > HOUR_MS) fault("production_end", "is more than an hour after production_start; a GC covers at most an hour");
+    else if (endAt > now) fault("production_end", "has not passed yet");
+  }
+  if (energyWh !== undefined && rangeStart !== undefined && rangeEnd !== undefined && rangeEnd - rangeStart + 1n !== energyWh) {
+    fault("certificate_range_end", `gives ${rangeEnd - rangeStart + 1n} certificate ids from certificate_range_start; energy_wh is ${energyWh} (one id per Wh)`);
+  }
+  if (faults.length > before) return undefined;
+  return { row: candidate.row, line: candidate.line, sourceRegistry: sourceRegistry!, sourceId: sourceId!, device: device!, startAt: startAt!, endAt: endAt!, energyWh: energyWh!, rangeStart: rangeStart!, rangeEnd: rangeEnd!, ...row };
+}
+
+/**
+ * Rows of one file that are the same energy twice: a source id repeated, or two certificate ranges of one
+ * source registry and device that meet. `deviceOf` gives the device each row resolved to.
+ */
+export function overlapsInFile(rows: readonly BundleCsvRow[], deviceOf: (row: BundleCsvRow) => string): RowFault[] {
+  const faults: RowFault[] = [];
+  const firstWithId = new Map<string, BundleCsvRow>();
+  for (const row of rows) {
+    const key = `${row.sourceRegistry}\u0000${row.sourceId}`;
+    const earlier = firstWithId.get(key);
+    if (earlier) faults.push({ row: row.row, line: row.line, field: "source_id", message: `repeats the bundle of line ${earlier.line}` });
+    else firstWithId.set(key, row);
+  }
+  // In range order within each registry and device, a row meets an earlier one iff it starts by the furthest end so far.
+  const byRange = [...rows].sort((a, b) => compare(a, b, deviceOf));
+  let furthest: BundleCsvRow | undefined;
+  for (const row of byRange) {
+    const sameGroup = furthest !== undefined && furthest.sourceRegistry === row.sourceRegistry && deviceOf(furthest) === deviceOf(row);
+    if (sameGroup && row.rangeStart <= furthest!.rangeEnd) {
+      const [first, second] = (furthest!.line ?? 0) < (row.line ?? 0) ? [furthest!, row] : [row, furthest!];
+      faults.push({ row: second.row, line: second.line, field: "certificate_range_start", message: `overlaps the certificate ids of line ${first.line} (${first.rangeStart}-${first.rangeEnd}) for the same device and registry` });
+    }
+    if (!sameGroup || row.rangeEnd > furthest!.rangeEnd) furthest = row;
+  }
+  return faults.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+function compare(a: BundleCsvRow, b: BundleCsvRow, deviceOf: (row: BundleCsvRow) => string): number {
+  const key = (row: BundleCsvRow) => `${row.sourceRegistry}\u0000${deviceOf(row)}`;
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.rangeStart < b.rangeStart ? -1 : a.rangeStart > b.rangeStart ? 1 : 0;
+}
+
+/** A bundle as an export writes it. */
+export interface ExportedBundle {
+  sourceRegistry: string;
+  sourceId: string;
+  deviceId: string;
+  startAt: number;
+  endAt: number;
+  energyWh: bigint;
+  rangeStart: bigint;
+  rangeEnd: bigint;
+  attributes: Pick<GcAttributes, "energySource" | "technology" | "country" | "issuingBody" | "issuanceDate" | "expiryDate">;
+}
+
+export function bundleCsv(bundles: readonly ExportedBundle[]): string {
+  const lines = bundles.map((bundle) =>
+    [
+      bundle.sourceRegistry,
+      bundle.sourceId,
+      bundle.deviceId,
+      new Date(bundle.startAt).toISOString(),
+      new Date(bundle.endAt).toISOString(),
+      String(bundle.energyWh),
+      String(bundle.rangeStart),
+      String(bundle.rangeEnd),
+      bundle.attributes.energySource,
+      bundle.attributes.technology,
+      bundle.attributes.country,
+      bundle.attributes.issuingBody,
+      bundle.attributes.issuanceDate,
+      bundle.attributes.expiryDate,
+    ]
+      .map(csvCell)
+      .join(","),
+  );
+  return [BUNDLE_CSV_COLUMNS.join(","), ...lines].join("\r\n") + "\r\n";
+}
+
+/** The downloadable template: the header and one example row. */
+export function bundleCsvTemplate(): string {
+  return bundleCsv([
+    {
+      sourceRegistry: "Flexidao",
+      sourceId: "GC101-20240928-20003-0001-0750000",
+      deviceId: "KE-NBO-0001",
+      startAt: Date.parse("2024-09-28T03:00:00Z"),
+      endAt: Date.parse("2024-09-28T04:00:00Z"),
+      energyWh: 750_000n,
+      rangeStart: 1_000_001n,
+      rangeEnd: 1_750_000n,
+      attributes: { energySource: "solar_pv", technology: "solar_pv", country: "KE", issuingBody: "Flexidao", issuanceDate: "2024-10-01", expiryDate: "2025-10-01" },
+    },
+  ]);
+}

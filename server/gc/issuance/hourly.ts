@@ -1,0 +1,134 @@
+/**
+ * Hourly GC issuance from accepted meter reads (issue #7): each device assigned to an account gets one
+ * bundle per UTC hour that has ended and is not issued yet, with the EnergyTag attributes of the device as
+ * it stands now. The hours are worked out inside the transaction that reserves them, so two runs at once
+ * cannot both take an hour; the mint's unique (device, hour) check is the last guard.
+ *
+ * Hours an imported bundle of the device covers count as issued: the energy was certified elsewhere.
+ * Storage devices are left out: what they discharge is certified as SD-GCs by the storage flow, from
+ * allocated charge and discharge records, not from their meter.
+ */
+import { and, eq, gt, inArray, isNotNull, isNull } from "drizzle-orm";
+import type { DbOrTx } from "../../db/database";
+import { devices } from "../../devices/schema";
+import { meterReads } from "../../reads/schema";
+import { gcAttributes } from "../attributes";
+import { hourlyBundles } from "../hourlyBundles";
+import { gcBundles } from "../schema";
+import { mintBundles, resumeMints, type MintDeps, type NewBundle, type ResumeSummary } from "../minting";
+import { recordAction } from "../accounts/actions";
+import { gcDeviceAccounts } from "./schema";
+import type { GcTerms } from "./terms";
+
+const HOUR_MS = 3_600_000;
+
+export interface HourlyRequest {
+  /** Devices to issue for; undefined for every assigned device (narrowed by `accountId`). */
+  deviceIds?: readonly string[];
+  accountId?: string;
+  /** Only hours ending by then (UTC ms); at most `now`. */
+  through: number;
+  now: number;
+  /** Who asked for the run; null for the server's own schedule. */
+  actorId: string | null;
+}
+
+export interface DeviceIssuance {
+  deviceId: string;
+  accountId: string;
+  bundles: number;
+  energyWh: bigint;
+  minted: number;
+  pending: number;
+  firstBundleId: string | null;
+  lastBundleId: string | null;
+}
+
+export interface HourlySummary {
+  /** Bundles of earlier runs that this run finished (crashed or blocked batches). */
+  resumed: ResumeSummary;
+  devices: DeviceIssuance[];
+}
+
+/** The assigned, non-storage devices a run covers, in a stable order. */
+export function issuableDevices(db: DbOrTx, request: Pick<HourlyRequest, "deviceIds" | "accountId">): { deviceId: string; accountId: string }[] {
+  return db
+    .select({ deviceId: gcDeviceAccounts.deviceId, accountId: gcDeviceAccounts.accountId })
+    .from(gcDeviceAccounts)
+    .innerJoin(devices, eq(devices.id, gcDeviceAccounts.deviceId))
+    .where(
+      and(
+        eq(devices.isStorage, false),
+        request.deviceIds ? inArray(gcDeviceAccounts.deviceId, [...request.deviceIds]) : undefined,
+        request.accountId ? eq(gcDeviceAccounts.accountId, request.accountId) : undefined,
+      ),
+    )
+    .orderBy(gcDeviceAccounts.deviceId)
+    .all();
+}
+
+/** The device's unissued hours that ended by `through`, as bundles ready to mint. */
+export function hourlyPlan(tx: DbOrTx, deviceId: string, through: number, terms: GcTerms, issuedAt: number): NewBundle[] {
+  const device = tx.select().from(devices).where(eq(devices.id, deviceId)).get();
+  if (!device) return [];
+  // Hours issued here, and hours an imported bundle of the device covers: that energy is certified already.
+  const issuedHours = new Set<number>();
+  const certified = tx
+    .select({ startAt: gcBundles.startAt, endAt: gcBundles.endAt })
+    .from(gcBundles)
+    .where(and(eq(gcBundles.deviceId, deviceId), inArray(gcBundles.origin, ["production", "imported"]), isNull(gcBundles.parentId)))
+    .all();
+  for (const { startAt, endAt } of certified) {
+    for (let hour = Math.floor(startAt / HOUR_MS) * HOUR_MS; hour < endAt; hour += HOUR_MS) issuedHours.add(hour);
+  }
+  const reads = tx
+    .select({ startAt: meterReads.startAt, endAt: meterReads.endAt, energyWh: meterReads.energyWh })
+    .from(meterReads)
+    .where(and(eq(meterReads.deviceId, deviceId), eq(meterReads.status, "accepted"), isNotNull(meterReads.startAt), gt(meterReads.energyWh, 0)))
+    .all()
+    .map((read) => ({ startAt: read.startAt!, endAt: read.endAt, energyWh: BigInt(read.energyWh) }));
+  const attributes = gcAttributes(device, { ...terms, issuedAt });
+  return hourlyBundles(reads, { issuedHours, through }).map((hour) => ({ deviceId, startAt: hour.hourStart, endAt: hour.hourEnd, energyWh: hour.energyWh, attributes }));
+}
+
+/**
+ * One run: finishes what earlier runs left (crashed or blocked batches), then issues each covered device's
+ * new hours into its account, a device at a time so that one device's bundles share batches.
+ */
+export async function issueHourly(deps: MintDeps & { terms: GcTerms }, request: HourlyRequest): Promise<HourlySummary> {
+  const through = Math.min(request.through, request.now);
+  const resumed = await resumeMints(deps, request.now);
+  const summaries: DeviceIssuance[] = [];
+  for (const { deviceId, accountId } of issuableDevices(deps.db, request)) {
+    const outcome = await mintBundles(
+      deps,
+      {
+        accountId,
+        origin: "production",
+        bundles: (tx) => hourlyPlan(tx, deviceId, through, deps.terms, request.now),
+        alongside: (tx, reserved) =>
+          recordAction(tx, {
+            at: request.now,
+            userId: request.actorId,
+            accountId,
+            action: "issue",
+            bundleIds: reserved.map((bundle) => bundle.id),
+            details: { deviceId, through: new Date(through).toISOString(), energyWh: String(reserved.reduce((sum, bundle) => sum + bundle.energyWh, 0n)) },
+            outcome: "succeeded",
+          }),
+      },
+      request.now,
+    );
+    summaries.push({
+      deviceId,
+      accountId,
+      bundles: outcome.bundles.length,
+      energyWh: outcome.bundles.reduce((sum, bundle) => sum + bundle.energyWh, 0n),
+      minted: outcome.minted,
+      pending: outcome.pending,
+      firstBundleId: outcome.bundles[0]?.id ?? null,
+      lastBundleId: outcome.bundles.at(-1)?.id ?? null,
+    });
+  }
+  return { resumed, devices: summaries };
+}
