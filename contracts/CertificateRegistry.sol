@@ -310,7 +310,12 @@ contract CertificateRegistry is ERC1155, AccessControl, Pausable, EIP712, Reserv
                 revert InvalidCertificate(i);
             }
             uint256 id = CertificateIds.encode(voucher.kind, firstSerial + i);
-            if (isDRec && _recordReservationIssuance(c.ref, recipient, c.start, c.end, c.amount)) {
+            // An id revoked before it was minted stays revoked: minting must not turn it into a movable one.
+            if (
+                isDRec &&
+                _recordReservationIssuance(c.ref, recipient, c.start, c.end, c.amount) &&
+                _status[id] == CertificateStatus.Active
+            ) {
                 _status[id] = CertificateStatus.Provisional;
             }
             ids[i] = id;

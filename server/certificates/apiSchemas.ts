@@ -65,12 +65,21 @@ export const ClaimSchema = z
     amountWh: z.string(),
     redeemAs: z.enum(REDEMPTION_STANDARDS),
     custody: z.enum(CLAIM_CUSTODIES),
-    state: z.enum(CLAIM_STATES),
+    state: z.enum(CLAIM_STATES).openapi({
+      description:
+        "`confirmed` once the chain burned the Wh (and, for I-REC, the I-REC registry redeemed them); `redemption-pending` when the chain " +
+        "burned them but the I-REC registry has not answered yet (retried until it does); `pending` while the outcome of the chain " +
+        "transaction is unknown; `prepared` for a self-custody claim's published details",
+    }),
     details: z.record(z.string(), z.unknown()),
     canonicalDetails: z.string().openapi({ description: "The exact text hashed: keccak256 of its UTF-8 bytes is `detailsHash`" }),
     detailsHash: z.string(),
     txHash: z.string().nullable(),
-    error: z.string().nullable(),
+    irec: z
+      .object({ redemptionId: z.string(), firstSerial: z.string(), lastSerial: z.string() })
+      .nullable()
+      .openapi({ description: "What the I-REC registry redeemed for an I-REC claim, once it did; null before and for D-REC claims" }),
+    error: z.string().nullable().openapi({ description: "Why the I-REC registry has not redeemed a `redemption-pending` claim yet" }),
     createdAt: z.string(),
   })
   .openapi("CertificateClaim");

@@ -8,6 +8,12 @@ export type RedemptionStandard = (typeof REDEMPTION_STANDARDS)[number];
  * holding the details can recompute the hash and match it to the event.
  */
 export interface ClaimDetails {
+  /**
+   * The platform's id of the claim. It makes every claim's hash distinct, and is the idempotency key of an
+   * I-REC redemption, which happens only after the chain burned the Wh: the details cannot carry the serials
+   * the I-REC registry will assign, so the claim publishes those next to them.
+   */
+  claimId: string;
   /** Token id, decimal. */
   certificateId: string;
   /** The wallet the Wh are burned from (lower-case). */
@@ -16,10 +22,8 @@ export interface ClaimDetails {
   beneficiary: string;
   purpose: string;
   redeemAs: RedemptionStandard;
-  /** When the details were written (UTC ISO): two otherwise equal claims still get distinct hashes. */
+  /** When the details were written (UTC ISO). */
   preparedAt: string;
-  /** For an I-REC redemption, what the I-REC registry redeemed. */
-  irec?: { redemptionId: string; firstSerial: string; lastSerial: string };
 }
 
 /**

@@ -4,13 +4,14 @@
  * the chain keeps in both cases.
  */
 import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { PrivateKeyAccount, PublicClient } from "viem";
 import type { Db } from "../db/database";
 import type { FieldError } from "../http/problem";
 import { REGISTRY_ABI } from "../chain/registryAbi";
 import { RegistryRevertError, sendRegistryTransaction } from "../chain/sendTransaction";
-import { IRecRegistryError, type IRecRegistry } from "../issuance/irec/registry";
+import type { IRecRegistry } from "../issuance/irec/registry";
+import { serialised } from "../concurrency/serialised";
 import { canonicalJson, claimDetailsHash, type ClaimDetails, type RedemptionStandard } from "./claimDetails";
 import { certificateClaims, type ClaimCustody } from "./schema";
 import type { CertificateRecord, ClaimRow } from "./views";
@@ -112,28 +113,10 @@ interface Claimant {
   userId: string;
 }
 
-function claimRow(record: CertificateRecord, claimant: Claimant, custody: ClaimCustody, details: ClaimDetails, now: number): ClaimInsert {
-  return {
-    id: randomUUID(),
-    certificateId: record.certificateId,
-    organisationId: claimant.organisationId,
-    holder: details.holder,
-    amountWh: Number(details.amountWh),
-    redeemAs: details.redeemAs,
-    custody,
-    details: canonicalJson(details),
-    detailsHash: claimDetailsHash(details),
-    state: custody === "self" ? "prepared" : "pending",
-    txHash: null,
-    error: null,
-    createdBy: claimant.userId,
-    createdAt: now,
-    updatedAt: now,
-  };
-}
-
-function detailsOf(record: CertificateRecord, holder: string, request: ClaimRequest, now: Date): ClaimDetails {
-  return {
+function claimRow(record: CertificateRecord, claimant: Claimant, custody: ClaimCustody, holder: string, request: ClaimRequest, now: Date): ClaimInsert {
+  const id = randomUUID();
+  const details: ClaimDetails = {
+    claimId: id,
     certificateId: record.certificateId,
     holder: holder.toLowerCase(),
     amountWh: request.amountWh.toString(),
@@ -142,6 +125,23 @@ function detailsOf(record: CertificateRecord, holder: string, request: ClaimRequ
     redeemAs: request.redeemAs,
     preparedAt: now.toISOString(),
   };
+  return {
+    id,
+    certificateId: record.certificateId,
+    organisationId: claimant.organisationId,
+    holder: details.holder,
+    amountWh: Number(request.amountWh),
+    redeemAs: request.redeemAs,
+    custody,
+    details: canonicalJson(details),
+    detailsHash: claimDetailsHash(details),
+    state: custody === "self" ? "prepared" : "pending",
+    txHash: null,
+    error: null,
+    createdBy: claimant.userId,
+    createdAt: now.getTime(),
+    updatedAt: now.getTime(),
+  };
 }
 
 const rowById = (db: Db, id: string): ClaimRow => db.select().from(certificateClaims).where(eq(certificateClaims.id, id)).get()!;
@@ -149,50 +149,85 @@ const rowById = (db: Db, id: string): ClaimRow => db.select().from(certificateCl
 /**
  * Claims from the organisation's managed wallet. The details are written (`pending`) before anything
  * leaves the platform, so a hash that reaches the chain always has its text published, even if the
- * server dies mid-way. An I-REC redemption happens first, because its serials are part of the details;
- * if the chain then refuses the claim, the row stays `failed` as the record of that redemption.
+ * server dies mid-way. The chain burns first: when it refuses, the row goes and nothing was redeemed
+ * anywhere. Only then does an I-REC claim redeem at the I-REC registry, so the same Wh can never be
+ * both redeemed there and still claimable on chain. Claims from one wallet of one certificate run one
+ * at a time in this process, so two of them cannot both pass the balance check.
  */
-export async function claimFromManagedWallet(
+export function claimFromManagedWallet(
   deps: ClaimDeps,
   account: PrivateKeyAccount,
   claimant: Claimant,
   record: CertificateRecord,
   request: ClaimRequest,
 ): Promise<{ claim: ClaimRow } | Refusal> {
-  const id = BigInt(record.certificateId);
-  const refusal = claimRefusal(record, request, await holderOnChain(deps, account.address, id));
-  if (refusal) return refusal;
+  return serialised(`certificate-claim:${account.address.toLowerCase()}:${record.certificateId}`, async () => {
+    const id = BigInt(record.certificateId);
+    const refusal = claimRefusal(record, request, await holderOnChain(deps, account.address, id));
+    if (refusal) return refusal;
 
-  const now = deps.clock();
-  let details = detailsOf(record, account.address, request, now);
-  const row = claimRow(record, claimant, "managed", details, now.getTime());
-  deps.db.insert(certificateClaims).values(row).run();
-  const settle = (set: Partial<ClaimInsert>) =>
-    deps.db.update(certificateClaims).set({ ...set, updatedAt: deps.clock().getTime() }).where(eq(certificateClaims.id, row.id)).run();
-  const forget = () => deps.db.delete(certificateClaims).where(eq(certificateClaims.id, row.id)).run();
-
-  if (request.redeemAs === "I-REC") {
+    const row = claimRow(record, claimant, "managed", account.address, request, deps.clock());
+    deps.db.insert(certificateClaims).values(row).run();
     try {
-      const redeemed = await deps.irec.redeem({ certificateId: record.certificateId, amountWh: request.amountWh, beneficiary: request.beneficiary });
-      details = { ...details, irec: { redemptionId: redeemed.redemptionId, firstSerial: redeemed.firstSerial, lastSerial: redeemed.lastSerial } };
-      settle({ details: canonicalJson(details), detailsHash: claimDetailsHash(details) });
+      const { hash } = await sendRegistryTransaction(deps, account, "claim", [account.address, id, request.amountWh, request.beneficiary, row.detailsHash as Hex]);
+      const state = request.redeemAs === "I-REC" ? "redemption-pending" : "confirmed";
+      deps.db.update(certificateClaims).set({ state, txHash: hash, updatedAt: deps.clock().getTime() }).where(eq(certificateClaims.id, row.id)).run();
     } catch (error) {
-      forget();
-      if (error instanceof IRecRegistryError) return conflict("I-REC registry refused", error.message, "body.redeemAs", "the I-REC registry refused the redemption");
-      throw error;
+      if (!(error instanceof RegistryRevertError)) throw error; // outcome unknown: the row stays pending, its hash findable on chain
+      deps.db.delete(certificateClaims).where(eq(certificateClaims.id, row.id)).run();
+      return revertRefusal(error);
     }
-  }
+    if (request.redeemAs === "I-REC") await redeemAtIRec(deps, rowById(deps.db, row.id));
+    return { claim: rowById(deps.db, row.id) };
+  });
+}
 
+type RedemptionDeps = Pick<ClaimDeps, "db" | "irec" | "clock">;
+
+/**
+ * Redeems at the I-REC registry the Wh the chain already burned for `claim`, keyed by the claim's id so
+ * a retry never redeems twice. A registry that fails leaves the claim `redemption-pending` with the reason:
+ * the burn is final, so the redemption must be retried rather than the claim undone.
+ */
+async function redeemAtIRec(deps: RedemptionDeps, claim: ClaimRow): Promise<boolean> {
+  const { beneficiary } = JSON.parse(claim.details) as ClaimDetails;
+  const pending = and(eq(certificateClaims.id, claim.id), eq(certificateClaims.state, "redemption-pending"));
   try {
-    const { hash } = await sendRegistryTransaction(deps, account, "claim", [account.address, id, request.amountWh, request.beneficiary, claimDetailsHash(details)]);
-    settle({ state: "confirmed", txHash: hash });
+    const redeemed = await deps.irec.redeem({ redemptionKey: claim.id, certificateId: claim.certificateId, amountWh: BigInt(claim.amountWh), beneficiary });
+    deps.db
+      .update(certificateClaims)
+      .set({
+        state: "confirmed",
+        irecRedemptionId: redeemed.redemptionId,
+        irecFirstSerial: redeemed.firstSerial,
+        irecLastSerial: redeemed.lastSerial,
+        error: null,
+        updatedAt: deps.clock().getTime(),
+      })
+      .where(pending)
+      .run();
+    return true;
   } catch (error) {
-    if (!(error instanceof RegistryRevertError)) throw error; // outcome unknown: the row stays pending, its hash findable on chain
-    if (details.irec) settle({ state: "failed", error: error.message });
-    else forget();
-    return revertRefusal(error);
+    // Whatever went wrong (a refusal, a timeout), the chain has burned: keep the claim for the next attempt.
+    deps.db
+      .update(certificateClaims)
+      .set({ error: `I-REC redemption not done yet: ${error instanceof Error ? error.message : String(error)}`, updatedAt: deps.clock().getTime() })
+      .where(pending)
+      .run();
+    return false;
   }
-  return { claim: rowById(deps.db, row.id) };
+}
+
+/**
+ * Retries the I-REC redemption of every claim the chain burned but the I-REC registry has not redeemed
+ * (`redemption-pending`); the issuance engine calls it each run. Returns how many it completed and how
+ * many still wait.
+ */
+export async function completePendingRedemptions(deps: RedemptionDeps): Promise<{ completed: number; pending: number }> {
+  const claims = deps.db.select().from(certificateClaims).where(eq(certificateClaims.state, "redemption-pending")).orderBy(asc(certificateClaims.createdAt)).all();
+  let completed = 0;
+  for (const claim of claims) if (await redeemAtIRec(deps, claim)) completed += 1;
+  return { completed, pending: claims.length - completed };
 }
 
 /**
@@ -210,8 +245,7 @@ export async function prepareSelfCustodyClaim(
   const full: ClaimRequest = { ...request, redeemAs: "D-REC" };
   const refusal = claimRefusal(record, full, await holderOnChain(deps, holder, BigInt(record.certificateId)));
   if (refusal) return refusal;
-  const now = deps.clock();
-  const row = claimRow(record, claimant, "self", detailsOf(record, holder, full, now), now.getTime());
+  const row = claimRow(record, claimant, "self", holder, full, deps.clock());
   deps.db.insert(certificateClaims).values(row).run();
   return { claim: rowById(deps.db, row.id) };
 }

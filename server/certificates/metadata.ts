@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { StandardState } from "../issuance/schema";
 
 /**
  * ERC-1155 metadata of a D-REC token, served at the URL the registry's `uri(id)` gives, so wallets and
@@ -39,7 +40,7 @@ export interface MetadataInput {
   txHash: string | null;
   /** The job's country: an ISO code for I-REC certificates, `*` when the group spans countries. */
   countryCode: string;
-  standard: { state: "provisional" | "issued" | null; firstSerial: string | null; lastSerial: string | null; txHash: string | null };
+  standard: { state: StandardState | null; firstSerial: string | null; lastSerial: string | null; txHash: string | null };
   reservation: {
     id: string;
     name: string;

@@ -108,13 +108,16 @@ const claimRoute = createRoute({
   description:
     "Burns `amountWh` from the buyer organisation's managed wallet and adds it to that wallet's claimed ledger, with the " +
     "beneficiary on chain and `detailsHash` = keccak256 of the canonical JSON of the claim details (published here). " +
-    "`redeemAs: I-REC` first redeems the Wh at the I-REC registry (the certificate must be I-REC issued); the redeemed serials " +
-    "are part of the details. Provisional certificates and amounts beyond the wallet's balance are refused with 409.\n\n" +
+    "`redeemAs: I-REC` (the certificate must be I-REC issued) then redeems the burned Wh at the I-REC registry, with the claim's " +
+    "id as idempotency key, and answers the redeemed serials in `irec`; should the I-REC registry not answer, the claim is " +
+    "`redemption-pending` (the burn stands) and the redemption is retried until it is done. Provisional certificates, amounts " +
+    "beyond the wallet's balance and anything else the chain refuses (a paused registry) get 409, with nothing burned, redeemed " +
+    "or stored.\n\n" +
     "**Self-custody wallets** claim with the registry's standard call, " +
     "`claim(address holder, uint256 id, uint256 amount, string beneficiary, bytes32 detailsHash)`, sent by the holder (or an " +
     "approved operator). Get `detailsHash` from POST /certificates/{id}/claim-details first, so the details behind it are published.",
   request: { params: CertificateIdParams, ...jsonBody(ClaimBodySchema) },
-  responses: { 201: json(ClaimSchema, "The confirmed claim"), ...problemResponses(400, 401, 403, 404, 409) },
+  responses: { 201: json(ClaimSchema, "The claim, burned on chain: `confirmed`, or `redemption-pending`"), ...problemResponses(400, 401, 403, 404, 409) },
 });
 
 const claimDetailsRoute = createRoute({

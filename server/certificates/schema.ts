@@ -2,7 +2,7 @@ import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqli
 import { organisations, users } from "../auth/schema";
 import type { RedemptionStandard } from "./claimDetails";
 
-export const CLAIM_STATES = ["pending", "confirmed", "failed", "prepared"] as const;
+export const CLAIM_STATES = ["pending", "redemption-pending", "confirmed", "prepared"] as const;
 export type ClaimState = (typeof CLAIM_STATES)[number];
 
 export const CLAIM_CUSTODIES = ["managed", "self"] as const;
@@ -11,9 +11,11 @@ export type ClaimCustody = (typeof CLAIM_CUSTODIES)[number];
 /**
  * Claim details the platform published: the chain's `Retired` event carries only their hash, so the text
  * behind it must outlive every crash. A managed-wallet claim is written `pending` before its transaction
- * is sent, then `confirmed` (or `failed` when the chain refused it after an I-REC redemption, which stays
- * on record). A self-custody buyer's details are `prepared`: the buyer sends the claim from its own wallet,
- * and the mirror's retirement with the same hash shows it happened.
+ * is sent (and deleted if the chain refuses it), then `confirmed`. An I-REC claim is redeemed at the I-REC
+ * registry only once the chain burned its Wh, so a refused burn never leaves a redemption behind; until the
+ * registry answered it is `redemption-pending` (the burn is final, the redemption is retried by claim id).
+ * A self-custody buyer's details are `prepared`: the buyer sends the claim from its own wallet, and the
+ * mirror's retirement with the same hash shows it happened.
  */
 export const certificateClaims = sqliteTable(
   "certificate_claims",
@@ -34,6 +36,11 @@ export const certificateClaims = sqliteTable(
     detailsHash: text("details_hash").notNull(),
     state: text("state").$type<ClaimState>().notNull(),
     txHash: text("tx_hash"),
+    /** What the I-REC registry redeemed, once it did (I-REC claims only; not part of the hashed details). */
+    irecRedemptionId: text("irec_redemption_id"),
+    irecFirstSerial: text("irec_first_serial"),
+    irecLastSerial: text("irec_last_serial"),
+    /** Why the I-REC registry has not redeemed a `redemption-pending` claim yet. */
     error: text("error"),
     createdBy: text("created_by")
       .notNull()

@@ -7,7 +7,7 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/database";
 import { devices } from "../devices/schema";
 import { sdgBenefitsOf, sdgMask, type OffTaker, type SdgBenefit } from "../devices/catalogue";
-import { issuanceJobs, issuanceLeaves } from "../issuance/schema";
+import { issuanceJobs, issuanceLeaves, type StandardState } from "../issuance/schema";
 import { confirmedWhOf, issuedWhOf } from "../issuance/progress";
 import { reservationDevices, reservations } from "../reservations/schema";
 import { wallets } from "../wallets/schema";
@@ -54,7 +54,7 @@ interface JobRow {
   evidence_root: string;
   tx_hash: string | null;
   gas_paid_wei: string | null;
-  standard_state: "provisional" | "issued" | null;
+  standard_state: StandardState | null;
   standard_first_serial: string | null;
   standard_last_serial: string | null;
   standard_tx_hash: string | null;

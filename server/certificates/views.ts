@@ -2,6 +2,7 @@
 import { localIso } from "../reads/readTime";
 import type { StandardState } from "../issuance/schema";
 import type { CertificateStatus as ChainStatus } from "../chain/names";
+import type { certificateClaims } from "./schema";
 
 /** One evidence leaf of a certificate, with the device it belongs to. Times in unix seconds, as in the leaf. */
 export interface ContributionRecord {
@@ -38,17 +39,19 @@ export interface CertificateRecord {
   contributions: ContributionRecord[];
 }
 
-export const CERTIFICATE_STATUSES = ["minted", "provisional", "irec-issued"] as const;
+export const CERTIFICATE_STATUSES = ["minted", "provisional", "irec-issued", "revoked"] as const;
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 
 /**
  * Where the certificate stands: `minted` (a D-REC, movable), `provisional` (an I-REC reservation's
  * certificate waiting for the I-REC registry; it cannot move or be claimed yet), `irec-issued` (serials
- * recorded, movable, redeemable as I-REC or D-REC).
+ * recorded, movable, redeemable as I-REC or D-REC), `revoked` (an I-REC certificate an administrator revoked
+ * before its serials were recorded).
  */
 export function certificateStatus(standard: CertificateRecord["standard"]): CertificateStatus {
   if (standard.state === "provisional") return "provisional";
   if (standard.state === "issued") return "irec-issued";
+  if (standard.state === "revoked") return "revoked";
   return "minted";
 }
 
@@ -106,20 +109,7 @@ export function certificateDetailView(record: CertificateRecord, claims: ClaimVi
   };
 }
 
-export interface ClaimRow {
-  id: string;
-  certificateId: string;
-  holder: string;
-  amountWh: number;
-  redeemAs: "D-REC" | "I-REC";
-  custody: "managed" | "self";
-  details: string;
-  detailsHash: string;
-  state: "pending" | "confirmed" | "failed" | "prepared";
-  txHash: string | null;
-  error: string | null;
-  createdAt: number;
-}
+export type ClaimRow = typeof certificateClaims.$inferSelect;
 
 export function claimView(row: ClaimRow) {
   return {
@@ -134,6 +124,7 @@ export function claimView(row: ClaimRow) {
     canonicalDetails: row.details,
     detailsHash: row.detailsHash,
     txHash: row.txHash,
+    irec: row.irecRedemptionId === null ? null : { redemptionId: row.irecRedemptionId, firstSerial: row.irecFirstSerial!, lastSerial: row.irecLastSerial! },
     error: row.error,
     createdAt: iso(row.createdAt),
   };

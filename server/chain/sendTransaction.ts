@@ -1,6 +1,7 @@
 import { BaseError, ContractFunctionRevertedError, type Account, type ContractFunctionArgs, type ContractFunctionName, type Hash, type PublicClient, type TransactionReceipt } from "viem";
 import { createWalletClient, custom } from "viem";
 import { REGISTRY_ABI } from "./registryAbi";
+import { serialised } from "../concurrency/serialised";
 
 type RegistryAbi = typeof REGISTRY_ABI;
 export type RegistryWrite = ContractFunctionName<RegistryAbi, "nonpayable">;
@@ -27,13 +28,10 @@ export interface SentTransaction {
   receipt: TransactionReceipt;
 }
 
-// One queue per sender: viem reads the pending nonce per call, so two sends at once from one key would collide.
-const queues = new Map<string, Promise<unknown>>();
-
 /**
  * Simulates, sends and waits for one registry call from `account`, which pays the gas. A revert comes back
  * as {@link RegistryRevertError} before anything is sent, so callers can map contract errors to answers.
- * Sends from one account are serialised within this process.
+ * Sends from one account are serialised within this process (viem reads the pending nonce per call).
  */
 export function sendRegistryTransaction<F extends RegistryWrite>(
   chain: RegistryConnection,
@@ -41,15 +39,7 @@ export function sendRegistryTransaction<F extends RegistryWrite>(
   functionName: F,
   args: ContractFunctionArgs<RegistryAbi, "nonpayable", F>,
 ): Promise<SentTransaction> {
-  const key = account.address.toLowerCase();
-  const previous = queues.get(key) ?? Promise.resolve();
-  const next = previous.catch(() => undefined).then(() => send(chain, account, functionName, args));
-  queues.set(key, next);
-  const forget = () => {
-    if (queues.get(key) === next) queues.delete(key);
-  };
-  next.then(forget, forget);
-  return next;
+  return serialised(`sender:${account.address.toLowerCase()}`, () => send(chain, account, functionName, args));
 }
 
 async function send<F extends RegistryWrite>(

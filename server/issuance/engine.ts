@@ -1,4 +1,5 @@
 import type { AppDeps } from "../app";
+import { completePendingRedemptions } from "../certificates/claims";
 import { releaseExpiredReservations } from "../reservations/release";
 import { planIssuance } from "./planStore";
 import { signPlannedJobs, submitSignedJobs, type EngineHooks } from "./submit";
@@ -34,14 +35,19 @@ export class IssuanceUnavailableError extends Error {
 
 /**
  * One issuance run: release reservations that are over, plan every closed window's uncertified reads,
- * sign, submit from the developers' wallets, then record I-REC serials. Every step keeps its state in the
- * database and can be cut at any point; the next run (or one running at the same time) picks up where
- * it stands without minting anything twice.
+ * sign, submit from the developers' wallets, then finish owed I-REC redemptions and record I-REC serials.
+ * Every step keeps its state in the database and can be cut at any point; the next run (or one running at
+ * the same time) picks up where it stands without minting anything twice.
  */
 export async function runIssuance(deps: IssuanceDeps): Promise<IssuanceRunSummary> {
   if (!deps.chainSigners) throw new IssuanceUnavailableError();
   const startedAt = deps.clock();
   const now = startedAt.getTime();
+  // The contract judges deadlines and periods by block time. Deadlines count from the chain's time; windows
+  // close by the server's clock (an idle local chain mines no blocks), and a certificate the chain finds
+  // still in its future is refused in simulation, left blocked and sent again by a later run.
+  const chainNow = Number((await deps.publicClient.getBlock({ blockTag: "latest" })).timestamp) * 1000;
+  const times = { now, chainNow };
   const chain = { db: deps.db, publicClient: deps.publicClient, registryAddress: deps.registryAddress, vault: deps.vault, issuer: deps.chainSigners.issuer, hooks: deps.issuanceHooks };
   const durationsMs = { release: 0, plan: 0, sign: 0, submit: 0, irec: 0 };
   const timed = async <T>(step: keyof typeof durationsMs, work: () => T | Promise<T>): Promise<T> => {
@@ -54,9 +60,13 @@ export async function runIssuance(deps: IssuanceDeps): Promise<IssuanceRunSummar
   };
   const released = await timed("release", () => releaseExpiredReservations(deps, now));
   const planned = await timed("plan", () => planIssuance(deps.db, now));
-  const signed = await timed("sign", () => signPlannedJobs(chain, now));
-  const submitted = await timed("submit", () => submitSignedJobs(chain, now));
-  const irecSerialsRecorded = await timed("irec", () => recordIRecSerials({ ...chain, irec: deps.irec ?? simulatedIRecRegistry(deps.db, deps.clock) }, now));
+  const signed = await timed("sign", () => signPlannedJobs(chain, times));
+  const submitted = await timed("submit", () => submitSignedJobs(chain, times));
+  const irec = deps.irec ?? simulatedIRecRegistry(deps.db, deps.clock);
+  const irecSerialsRecorded = await timed("irec", async () => {
+    await completePendingRedemptions({ db: deps.db, irec, clock: deps.clock });
+    return recordIRecSerials({ ...chain, irec }, now);
+  });
   return {
     startedAt: startedAt.toISOString(),
     releasedReservations: released.released,

@@ -17,7 +17,7 @@ export const voucherNonces = sqliteTable("voucher_nonces", {
 export const ISSUANCE_JOB_STATES = ["planned", "signed", "confirmed", "blocked", "failed"] as const;
 export type IssuanceJobState = (typeof ISSUANCE_JOB_STATES)[number];
 
-export const STANDARD_STATES = ["provisional", "issued"] as const;
+export const STANDARD_STATES = ["provisional", "issued", "revoked"] as const;
 export type StandardState = (typeof STANDARD_STATES)[number];
 
 /**
@@ -55,7 +55,7 @@ export const issuanceJobs = sqliteTable(
     certificateId: text("certificate_id"),
     /** Gas the developer's wallet paid for this certificate's share of its transaction (decimal wei). */
     gasPaidWei: text("gas_paid_wei"),
-    /** For I-REC reservations: provisional until the I-REC registry assigns serials, then issued. */
+    /** For I-REC reservations: provisional until the I-REC registry assigns serials, then issued (or revoked first). */
     standardState: text("standard_state").$type<StandardState>(),
     standardFirstSerial: text("standard_first_serial"),
     standardLastSerial: text("standard_last_serial"),

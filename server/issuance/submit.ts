@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { parseEventLogs, type LocalAccount, type PublicClient, type TransactionReceipt } from "viem";
 import type { Db } from "../db/database";
 import type { KeyVault } from "../wallets/vault";
@@ -23,8 +23,21 @@ export const VOUCHERS_PER_TRANSACTION = 20;
 /** How long a run owns the jobs it is submitting; a run that died releases them when this passes. */
 const LEASE_MS = 5 * 60_000;
 
-/** Reverts that no retry can fix: the job is marked failed with the reason. */
-const FINAL_REVERTS = new Set(["TargetExceeded", "PeriodOutsideReservation", "RecipientNotBuyer", "UnknownReservation", "InvalidCertificate", "EmptyVoucher", "InvalidVoucherSigner"]);
+/**
+ * Reverts that no retry can fix: the job is marked failed with the reason, and its read parts stay taken
+ * (an administrator looks at it; re-planning would only fail again). Anything else, including a period
+ * the chain's clock has not reached yet, leaves the job blocked and retried.
+ */
+const FINAL_REVERTS = new Set(["TargetExceeded", "PeriodOutsideReservation", "RecipientNotBuyer", "UnknownReservation", "EmptyVoucher", "InvalidVoucherSigner"]);
+
+/**
+ * The two clocks of a run: the server's (leases, bookkeeping) and the chain's latest block time, which is
+ * what the contract judges deadlines by.
+ */
+export interface RunTimes {
+  now: number;
+  chainNow: number;
+}
 
 export interface SubmitDeps {
   db: Db;
@@ -34,6 +47,22 @@ export interface SubmitDeps {
   issuer: LocalAccount;
   /** Fault injection for crash tests: thrown errors abort the run at that point, as a crash would. */
   hooks?: EngineHooks;
+}
+
+/** A hook stopped the run on purpose, as a crash would: it is never caught and recorded like other errors. */
+export class EngineAborted extends Error {
+  constructor(readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "EngineAborted";
+  }
+}
+
+async function runHook(hook: ((jobIds: readonly string[]) => void | Promise<void>) | undefined, jobIds: readonly string[]): Promise<void> {
+  try {
+    await hook?.(jobIds);
+  } catch (error) {
+    throw new EngineAborted(error);
+  }
 }
 
 export interface EngineHooks {
@@ -55,7 +84,7 @@ export interface SubmitSummary {
  * transaction), then the signature. A crash in between leaves the nonce on the job, and the next run
  * signs the same voucher again.
  */
-export async function signPlannedJobs(deps: SubmitDeps, now: number): Promise<string[]> {
+export async function signPlannedJobs(deps: SubmitDeps, { now, chainNow }: RunTimes): Promise<string[]> {
   const planned = deps.db.select({ id: issuanceJobs.id }).from(issuanceJobs).where(eq(issuanceJobs.state, "planned")).all();
   const signed: string[] = [];
   for (const { id } of planned) {
@@ -63,10 +92,12 @@ export async function signPlannedJobs(deps: SubmitDeps, now: number): Promise<st
       (tx) => {
         const job = tx.select().from(issuanceJobs).where(and(eq(issuanceJobs.id, id), eq(issuanceJobs.state, "planned"))).get();
         if (!job) return undefined;
-        const nonce = job.nonce === null ? allocateNonce(tx, "d-rec", now) : BigInt(job.nonce);
-        const deadline = Number(toUnixSeconds(now)) + VOUCHER_LIFETIME_SECONDS;
-        tx.update(issuanceJobs).set({ nonce: Number(nonce), deadline, updatedAt: now }).where(eq(issuanceJobs.id, id)).run();
-        return { ...job, nonce: Number(nonce), deadline };
+        // A nonce keeps the deadline it was given: a second run signing the same job signs the same voucher.
+        if (job.nonce !== null && job.deadline !== null) return job;
+        const nonce = Number(allocateNonce(tx, "d-rec", now));
+        const deadline = Number(toUnixSeconds(chainNow)) + VOUCHER_LIFETIME_SECONDS;
+        tx.update(issuanceJobs).set({ nonce, deadline, updatedAt: now }).where(eq(issuanceJobs.id, id)).run();
+        return { ...job, nonce, deadline };
       },
       { behavior: "immediate" },
     );
@@ -75,11 +106,11 @@ export async function signPlannedJobs(deps: SubmitDeps, now: number): Promise<st
     const stored = deps.db
       .update(issuanceJobs)
       .set({ state: "signed", signature, updatedAt: now })
-      .where(and(eq(issuanceJobs.id, id), eq(issuanceJobs.state, "planned"), eq(issuanceJobs.nonce, prepared.nonce)))
+      .where(and(eq(issuanceJobs.id, id), eq(issuanceJobs.state, "planned"), eq(issuanceJobs.nonce, prepared.nonce!), eq(issuanceJobs.deadline, prepared.deadline!)))
       .run();
     if (stored.changes === 1) signed.push(id);
   }
-  await deps.hooks?.afterSigned?.(signed);
+  await runHook(deps.hooks?.afterSigned, signed);
   return signed;
 }
 
@@ -88,36 +119,51 @@ export async function signPlannedJobs(deps: SubmitDeps, now: number): Promise<st
  * sending, a job whose voucher the chain already used (a run that died after sending) is settled from
  * the chain's record instead, and an expired one is invalidated on chain and planned again.
  */
-export async function submitSignedJobs(deps: SubmitDeps, now: number): Promise<SubmitSummary> {
+export async function submitSignedJobs(deps: SubmitDeps, times: RunTimes): Promise<SubmitSummary> {
+  const { now } = times;
   const summary: SubmitSummary = { signed: 0, confirmed: 0, blocked: 0, failed: 0 };
   const leased = leaseJobs(deps.db, now);
   const byOrganisation = new Map<string, Job[]>();
   for (const job of leased) byOrganisation.set(job.organisationId, [...(byOrganisation.get(job.organisationId) ?? []), job]);
 
   for (const [organisationId, jobs] of byOrganisation) {
-    const sendable: Job[] = [];
-    for (const job of jobs) {
-      const fate = await settleIfUsed(deps, job, now);
-      if (fate === "confirmed") summary.confirmed += 1;
-      else if (fate === "failed") summary.failed += 1;
-      else if (fate === "unused" && BigInt(job.deadline!) <= toUnixSeconds(now) + 60n) await abandonExpired(deps, job, now);
-      else if (fate === "unused") sendable.push(job);
-    }
-    if (sendable.length === 0) continue;
-    const account = managedWalletAccount(deps, organisationId);
-    if (!account) {
-      block(deps.db, sendable, `The developer organisation has no managed wallet to pay the gas: create one with POST /organisation/managed-wallet and fund it.`, now);
-      summary.blocked += sendable.length;
-      continue;
-    }
-    for (let i = 0; i < sendable.length; i += VOUCHERS_PER_TRANSACTION) {
-      const outcome = await sendJobs(deps, account, sendable.slice(i, i + VOUCHERS_PER_TRANSACTION), now);
+    try {
+      const outcome = await submitForOrganisation(deps, organisationId, jobs, times);
       summary.confirmed += outcome.confirmed;
       summary.blocked += outcome.blocked;
       summary.failed += outcome.failed;
+    } catch (error) {
+      if (error instanceof EngineAborted) throw error;
+      // One organisation's trouble (an RPC error, say) must not stop everyone else's issuance.
+      summary.blocked += block(deps.db, jobs, `issuance stopped on an error, retried next run: ${firstLine(error)}`, now);
     }
   }
   return summary;
+}
+
+async function submitForOrganisation(deps: SubmitDeps, organisationId: string, jobs: readonly Job[], { now, chainNow }: RunTimes): Promise<Outcome> {
+  const outcome: Outcome = { confirmed: 0, blocked: 0, failed: 0 };
+  const sendable: Job[] = [];
+  for (const job of jobs) {
+    const fate = await settleIfUsed(deps, job, now);
+    if (fate === "confirmed") outcome.confirmed += 1;
+    else if (fate === "replanned") continue;
+    else if (BigInt(job.deadline!) <= toUnixSeconds(chainNow) + 60n) await abandonExpired(deps, job, now);
+    else sendable.push(job);
+  }
+  if (sendable.length === 0) return outcome;
+  const account = managedWalletAccount(deps, organisationId);
+  if (!account) {
+    outcome.blocked += block(deps.db, sendable, `The developer organisation has no managed wallet to pay the gas: create one with POST /organisation/managed-wallet and fund it.`, now);
+    return outcome;
+  }
+  for (let i = 0; i < sendable.length; i += VOUCHERS_PER_TRANSACTION) {
+    const sent = await sendJobs(deps, account, sendable.slice(i, i + VOUCHERS_PER_TRANSACTION), now);
+    outcome.confirmed += sent.confirmed;
+    outcome.blocked += sent.blocked;
+    outcome.failed += sent.failed;
+  }
+  return outcome;
 }
 
 function leaseJobs(db: Db, now: number): Job[] {
@@ -153,23 +199,26 @@ async function sendJobs(deps: SubmitDeps, account: LocalAccount, jobs: Job[], no
     }
     if (error instanceof RegistryRevertError && error.errorName === "VoucherAlreadyUsed") {
       const fate = await settleIfUsed(deps, jobs[0], now);
-      return { confirmed: fate === "confirmed" ? 1 : 0, blocked: 0, failed: fate === "failed" ? 1 : 0 };
+      return { confirmed: fate === "confirmed" ? 1 : 0, blocked: 0, failed: 0 };
     }
     if (error instanceof RegistryRevertError && FINAL_REVERTS.has(error.errorName)) {
-      finish(deps.db, jobs[0].id, { state: "failed", lastError: error.message }, now);
-      return { confirmed: 0, blocked: 0, failed: 1 };
+      const failed = finish(deps.db, jobs[0].id, { state: "failed", lastError: error.message }, now);
+      return { confirmed: 0, blocked: 0, failed };
     }
-    // Anything else (no gas, node unreachable, paused) may pass: keep the signed voucher for a later run.
-    block(deps.db, jobs, error instanceof Error ? error.message.split("\n")[0] : String(error), now);
-    return { confirmed: 0, blocked: jobs.length, failed: 0 };
+    // Anything else (no gas, node unreachable, paused, a period the chain's clock has not reached) may pass:
+    // keep the signed voucher for a later run.
+    return { confirmed: 0, blocked: block(deps.db, jobs, firstLine(error), now), failed: 0 };
   }
-  await deps.hooks?.afterSent?.(jobs.map((job) => job.id));
+  await runHook(deps.hooks?.afterSent, jobs.map((job) => job.id));
   confirmFromReceipt(deps.db, jobs, receipt, now);
   return { confirmed: jobs.length, blocked: 0, failed: 0 };
 }
 
-/** Whether the job's nonce is used on chain; if so, records what the chain says happened to it. */
-async function settleIfUsed(deps: SubmitDeps, job: Job, now: number): Promise<"confirmed" | "failed" | "unused"> {
+/**
+ * Whether the job's nonce is used on chain; if so, records what the chain says happened to it: minted
+ * (confirmed), or invalidated without minting by a run that died before re-planning the job (re-planned now).
+ */
+async function settleIfUsed(deps: SubmitDeps, job: Job, now: number): Promise<"confirmed" | "replanned" | "unused"> {
   const used = await deps.publicClient.readContract({ address: deps.registryAddress, abi: REGISTRY_ABI, functionName: "isVoucherUsed", args: [BigInt(job.nonce!)] });
   if (!used) return "unused";
   const logs = await deps.publicClient.getContractEvents({
@@ -181,8 +230,8 @@ async function settleIfUsed(deps: SubmitDeps, job: Job, now: number): Promise<"c
     strict: true,
   });
   if (logs.length === 0) {
-    finish(deps.db, job.id, { state: "failed", lastError: `voucher nonce ${job.nonce} was invalidated on chain without minting` }, now);
-    return "failed";
+    replan(deps.db, job, `voucher nonce ${job.nonce} was invalidated on chain without minting; re-planned`, now);
+    return "replanned";
   }
   const receipt = await deps.publicClient.getTransactionReceipt({ hash: logs[0].transactionHash });
   confirmFromReceipt(deps.db, [job], receipt, now);
@@ -203,7 +252,12 @@ async function abandonExpired(deps: SubmitDeps, job: Job, now: number): Promise<
     }
     throw error;
   }
-  finish(deps.db, job.id, { state: "planned", nonce: null, signature: null, deadline: null, lastError: `voucher nonce ${job.nonce} expired unsent; re-planned` }, now);
+  replan(deps.db, job, `voucher nonce ${job.nonce} expired unsent; re-planned`, now);
+}
+
+/** Back to planned with a fresh nonce to come; only for a job whose old nonce can no longer mint. */
+function replan(db: Db, job: Job, reason: string, now: number): void {
+  finish(db, job.id, { state: "planned", nonce: null, signature: null, deadline: null, lastError: reason }, now);
 }
 
 /** Writes the minted ids, the gas share and any reservation the chain ended at its target, in one transaction. */
@@ -241,12 +295,22 @@ function advanceCertifiedThrough(db: Db, job: Job): void {
   }
 }
 
-function block(db: Db, jobs: readonly Job[], reason: string, now: number): void {
-  for (const job of jobs) finish(db, job.id, { state: "blocked", lastError: reason }, now);
+/** Marks jobs blocked; returns how many were (a job another run confirmed meanwhile is left alone). */
+function block(db: Db, jobs: readonly Job[], reason: string, now: number): number {
+  return jobs.reduce((n, job) => n + finish(db, job.id, { state: "blocked", lastError: reason }, now), 0);
 }
 
-function finish(db: Db, jobId: string, set: Partial<Job>, now: number): void {
-  db.update(issuanceJobs).set({ ...set, leaseUntil: null, updatedAt: now }).where(eq(issuanceJobs.id, jobId)).run();
+/** Moves a job on unless it is already confirmed: a slow run must never undo another run's confirmation. */
+function finish(db: Db, jobId: string, set: Partial<Job>, now: number): number {
+  return db
+    .update(issuanceJobs)
+    .set({ ...set, leaseUntil: null, updatedAt: now })
+    .where(and(eq(issuanceJobs.id, jobId), ne(issuanceJobs.state, "confirmed")))
+    .run().changes;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
 /** The voucher a job stands for; rebuilt from the row, so the stored signature always matches it. */

@@ -3,6 +3,7 @@ import { keccak256, toBytes } from "viem";
 import { canonicalJson, claimDetailsHash, type ClaimDetails } from "../../server/certificates/claimDetails";
 
 const details: ClaimDetails = {
+  claimId: "5f0c1d8e-2b7a-4c39-9a51-0e6f3b2d4c18",
   certificateId: "452312848583266388373324160190187140051835877600158453279131187530910662657",
   holder: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
   amountWh: "1500",
@@ -34,7 +35,7 @@ describe("certificates: claim details and their hash", () => {
     expect(claimDetailsHash(details)).to.equal(keccak256(toBytes(text)));
   });
 
-  it("changes the hash when any detail changes, including the I-REC serials", () => {
+  it("changes the hash when any detail changes, including the claim id", () => {
     const hash = claimDetailsHash(details);
     const variants: ClaimDetails[] = [
       { ...details, amountWh: "1501" },
@@ -43,7 +44,7 @@ describe("certificates: claim details and their hash", () => {
       { ...details, redeemAs: "I-REC" },
       { ...details, holder: "0x0000000000000000000000000000000000000001" },
       { ...details, preparedAt: "2026-06-01T12:00:01.000Z" },
-      { ...details, irec: { redemptionId: "r1", firstSerial: "SIM-KE-000000000001", lastSerial: "SIM-KE-000000001500" } },
+      { ...details, claimId: "0b7e4a52-91c3-4f0d-8e26-7d5a3c1f9b40" },
     ];
     const hashes = new Set(variants.map(claimDetailsHash));
     expect(hashes.size).to.equal(variants.length);

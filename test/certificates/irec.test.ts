@@ -1,12 +1,14 @@
 import { expect } from "chai";
 import { eq } from "drizzle-orm";
-import { parseAbi, type Hex } from "viem";
+import { keccak256, parseAbi, parseEventLogs, stringToHex, type Hex } from "viem";
+import { completePendingRedemptions } from "../../server/certificates/claims";
 import { certificateClaims } from "../../server/certificates/schema";
-import { RegistryRevertError } from "../../server/chain/sendTransaction";
+import { RegistryRevertError, sendRegistryTransaction } from "../../server/chain/sendTransaction";
 import { IRecRegistryError, type IRecRegistry } from "../../server/issuance/irec/registry";
 import { irecSimulatedIssuances, irecSimulatedRedemptions } from "../../server/issuance/irec/schema";
 import { simulatedIRecRegistry } from "../../server/issuance/irec/simulated";
 import { issuanceJobs } from "../../server/issuance/schema";
+import { managedWalletAccount } from "../../server/wallets/managed";
 import { tableSnapshot } from "../support/api";
 import { issuanceWorld, type IssuanceWorld } from "../support/issuance";
 import { managedWallet, onChain, syncIndexer, transfer } from "./support";
@@ -20,8 +22,20 @@ class GatedIRecRegistry implements IRecRegistry {
   redeem: IRecRegistry["redeem"] = (request) => (this.redeeming ? this.inner!.redeem(request) : Promise.reject(new IRecRegistryError("I-REC registry closed for redemption")));
 }
 
+const RETIRED = parseAbi(["event Retired(address indexed holder, uint256 indexed id, uint8 indexed reason, uint256 amount, string beneficiary, bytes32 detailsHash)"]);
+
 type Item = { id: string; status: string; irec: { firstSerial: string | null; lastSerial: string | null; serialsTxHash: string | null } | null };
-type Claim = { state: string; amountWh: string; redeemAs: string; details: { irec?: { firstSerial: string; lastSerial: string; redemptionId: string } } };
+type Claim = {
+  id: string;
+  state: string;
+  amountWh: string;
+  redeemAs: string;
+  details: Record<string, unknown>;
+  canonicalDetails: string;
+  txHash: Hex;
+  irec: { firstSerial: string; lastSerial: string; redemptionId: string } | null;
+  error: string | null;
+};
 
 describe("certificates: I-REC reservations (provisional, serials, redemption as I-REC or D-REC)", function () {
   this.timeout(180_000);
@@ -39,19 +53,19 @@ describe("certificates: I-REC reservations (provisional, serials, redemption as 
     return { status: response.status, body: (await response.json()) as Claim & { title: string; errors?: { field: string }[] } };
   };
   const serial = (n: number) => `SIM-KE-${String(n).padStart(12, "0")}`;
+  /** Wh of the certificate the (simulated) I-REC registry has redeemed so far. */
+  const redeemedWh = () => world.api.database.db.select().from(irecSimulatedIssuances).where(eq(irecSimulatedIssuances.certificateId, certificate)).get()!.redeemedWh;
+  const claimRow = (id: string) => world.api.database.db.select().from(certificateClaims).where(eq(certificateClaims.id, id)).get()!;
+  const claimIds = () => world.api.database.db.select({ id: certificateClaims.id }).from(certificateClaims).all().map((row) => row.id);
 
   before(async () => {
     world = await issuanceWorld({ standard: "I-REC", days: 1, devicesPerDeveloper: 1, hourlyWh: 1_000, overrides: { irec } });
     irec.inner = simulatedIRecRegistry(world.api.database.db, world.api.clock.now);
-    // Minted, but the I-REC registry does not answer yet: the run stops at the serials, the certificate stays provisional.
-    try {
-      await world.run();
-      expect.fail("the run should report the I-REC registry's refusal");
-    } catch (error) {
-      expect(error).to.be.instanceOf(IRecRegistryError);
-    }
+    // Minted, but the I-REC registry does not answer yet: the run records no serials, the certificate stays provisional.
+    expect(await world.run()).to.include({ confirmed: 1, irecSerialsRecorded: 0 });
     const job = world.api.database.db.select().from(issuanceJobs).where(eq(issuanceJobs.reservationId, world.reservationId)).get()!;
     expect([job.state, job.standardState]).to.deep.equal(["confirmed", "provisional"]);
+    expect(job.lastError).to.include("I-REC registry closed for issuance");
     certificate = job.certificateId!;
     managed = await managedWallet(world.api, world.buyer);
     await syncIndexer(world.api);
@@ -99,75 +113,137 @@ describe("certificates: I-REC reservations (provisional, serials, redemption as 
     });
   });
 
-  it("redeems as I-REC: the I-REC registry redeems the next serials, which the published details carry, and the chain burns exactly the amount", async () => {
+  it("redeems as I-REC: the chain burns exactly the amount, then the I-REC registry redeems the next serials under the claim's id", async () => {
     await transfer(world.api, world.buyerKey, managed, certificate, 10_000n);
     const before = await onChain(world.api, managed, certificate);
     const first = await claim({ amountWh: "3000", redeemAs: "I-REC" });
     expect(first.status, JSON.stringify(first.body)).to.equal(201);
-    expect(first.body).to.deep.include({ state: "confirmed", amountWh: "3000", redeemAs: "I-REC" });
-    expect(first.body.details.irec).to.deep.include({ firstSerial: serial(1), lastSerial: serial(3_000) });
+    expect(first.body).to.deep.include({ state: "confirmed", amountWh: "3000", redeemAs: "I-REC", error: null });
+    expect(first.body.irec).to.deep.equal({ redemptionId: first.body.id, firstSerial: serial(1), lastSerial: serial(3_000) });
+    // The hashed details are the claim's own, fixed before the burn: the serials are published beside them.
+    expect(first.body.details).to.deep.include({ claimId: first.body.id, redeemAs: "I-REC", amountWh: "3000" });
+    expect(first.body.details).to.not.have.property("irec");
     const second = await claim({ amountWh: "2000", redeemAs: "I-REC" });
-    expect(second.body.details.irec).to.deep.include({ firstSerial: serial(3_001), lastSerial: serial(5_000) });
+    expect(second.body.irec).to.deep.include({ firstSerial: serial(3_001), lastSerial: serial(5_000) });
 
     const redemptions = world.api.database.db.select().from(irecSimulatedRedemptions).where(eq(irecSimulatedRedemptions.certificateId, certificate)).all();
     expect(redemptions.map((r) => [r.id, r.amountWh, r.beneficiary]).sort()).to.deep.equal(
       [
-        [first.body.details.irec!.redemptionId, 3_000, "Acme Ltd"],
-        [second.body.details.irec!.redemptionId, 2_000, "Acme Ltd"],
+        [first.body.id, 3_000, "Acme Ltd"],
+        [second.body.id, 2_000, "Acme Ltd"],
       ].sort(),
     );
     const after = await onChain(world.api, managed, certificate);
     expect([before.balance - after.balance, after.claimed - before.claimed]).to.deep.equal([5_000n, 5_000n]);
+    // The chain's Retired event carries the hash of exactly the published details.
+    const receipt = await world.api.deps.publicClient.getTransactionReceipt({ hash: first.body.txHash });
+    const [retired] = parseEventLogs({ abi: RETIRED, logs: receipt.logs });
+    expect([retired.args.amount, retired.args.detailsHash]).to.deep.equal([3_000n, keccak256(stringToHex(first.body.canonicalDetails))]);
   });
 
   it("redeems as D-REC when the buyer chooses, without touching the I-REC registry", async () => {
-    const redeemedBefore = world.api.database.db.select().from(irecSimulatedIssuances).where(eq(irecSimulatedIssuances.certificateId, certificate)).get()!.redeemedWh;
+    const redeemedBefore = redeemedWh();
     const before = await onChain(world.api, managed, certificate);
     const response = await claim({ amountWh: "1000", redeemAs: "D-REC" });
     expect(response.status).to.equal(201);
-    expect(response.body.details.irec).to.equal(undefined);
+    expect([response.body.state, response.body.irec]).to.deep.equal(["confirmed", null]);
     const after = await onChain(world.api, managed, certificate);
     expect([before.balance - after.balance, after.claimed - before.claimed]).to.deep.equal([1_000n, 1_000n]);
-    expect(world.api.database.db.select().from(irecSimulatedIssuances).where(eq(irecSimulatedIssuances.certificateId, certificate)).get()!.redeemedWh).to.equal(redeemedBefore);
+    expect(redeemedWh()).to.equal(redeemedBefore);
   });
 
-  it("answers 409 when the I-REC registry refuses the redemption, writing nothing and burning nothing", async () => {
+  it("keeps a claim the chain burned but the I-REC registry did not redeem as redemption-pending, and the next issuance run redeems it once", async () => {
     irec.redeeming = false;
-    const before = tableSnapshot(world.api);
+    const redeemedBefore = redeemedWh();
     const chainBefore = await onChain(world.api, managed, certificate);
-    const refused = await claim({ amountWh: "10", redeemAs: "I-REC" });
-    expect([refused.status, refused.body.title]).to.deep.equal([409, "I-REC registry refused"]);
-    expect(tableSnapshot(world.api)).to.deep.equal(before);
-    expect(await onChain(world.api, managed, certificate)).to.deep.equal(chainBefore);
+    const owed = await claim({ amountWh: "10", redeemAs: "I-REC" });
+    expect(owed.status, JSON.stringify(owed.body)).to.equal(201);
+    expect([owed.body.state, owed.body.irec]).to.deep.equal(["redemption-pending", null]);
+    expect(owed.body.error).to.include("I-REC registry closed for redemption");
+    const chainAfter = await onChain(world.api, managed, certificate);
+    expect([chainBefore.balance - chainAfter.balance, chainAfter.claimed - chainBefore.claimed]).to.deep.equal([10n, 10n]);
+    expect(redeemedWh()).to.equal(redeemedBefore);
+
+    // Still closed: a retry leaves it waiting.
+    expect(await completePendingRedemptions({ db: world.api.database.db, irec, clock: world.api.clock.now })).to.deep.equal({ completed: 0, pending: 1 });
+    expect(claimRow(owed.body.id).state).to.equal("redemption-pending");
+
     irec.redeeming = true;
+    await world.run();
+    const done = claimRow(owed.body.id);
+    expect([done.state, done.error, done.irecRedemptionId]).to.deep.equal(["confirmed", null, owed.body.id]);
+    expect(redeemedWh()).to.equal(redeemedBefore + 10);
+    const { body } = await get<{ claims: Claim[] }>(`/certificates/${certificate}`);
+    expect(body.claims.find((c) => c.id === owed.body.id)!.irec).to.deep.equal({ redemptionId: owed.body.id, firstSerial: done.irecFirstSerial, lastSerial: done.irecLastSerial });
+
+    // A retry with the same key (a second run, or a registry answer that got lost) redeems nothing more.
+    await world.run();
+    const again = await irec.inner!.redeem({ redemptionKey: owed.body.id, certificateId: certificate, amountWh: 10n, beneficiary: "Acme Ltd" });
+    expect(again).to.deep.equal({ redemptionId: owed.body.id, firstSerial: done.irecFirstSerial, lastSerial: done.irecLastSerial });
+    expect(redeemedWh()).to.equal(redeemedBefore + 10);
+    try {
+      await irec.inner!.redeem({ redemptionKey: owed.body.id, certificateId: certificate, amountWh: 11n, beneficiary: "Acme Ltd" });
+      expect.fail("a redemption key was reused for another amount");
+    } catch (error) {
+      expect(error).to.be.instanceOf(IRecRegistryError);
+    }
   });
 
-  it("keeps an I-REC redemption on record when the chain then refuses the claim (here: the registry is paused)", async () => {
+  it("refuses a claim the chain refuses (here: the registry is paused) with 409, redeeming nothing at the I-REC registry and storing nothing", async () => {
     const admin = world.api.chain.clients.wallet(world.api.chain.keys.admin);
     const pausing = async (functionName: "pause" | "unpause") => {
       const hash = await admin.writeContract({ address: world.api.chain.address, abi: parseAbi(["function pause()", "function unpause()"]), functionName });
       await world.api.deps.publicClient.waitForTransactionReceipt({ hash });
     };
+    const redeemedBefore = redeemedWh();
+    const chainBefore = await onChain(world.api, managed, certificate);
     await pausing("pause");
     try {
-      const chainBefore = await onChain(world.api, managed, certificate);
       const before = tableSnapshot(world.api);
-      const asDRec = await claim({ amountWh: "10", redeemAs: "D-REC" });
-      expect([asDRec.status, asDRec.body.title]).to.deep.equal([409, "Registry paused"]);
+      for (const redeemAs of ["D-REC", "I-REC"]) {
+        const refused = await claim({ amountWh: "10", redeemAs });
+        expect([refused.status, refused.body.title], redeemAs).to.deep.equal([409, "Registry paused"]);
+      }
       expect(tableSnapshot(world.api)).to.deep.equal(before);
-
-      const asIRec = await claim({ amountWh: "10", redeemAs: "I-REC" });
-      expect([asIRec.status, asIRec.body.title]).to.deep.equal([409, "Registry paused"]);
-      const failed = world.api.database.db.select().from(certificateClaims).where(eq(certificateClaims.state, "failed")).all();
-      expect(failed).to.have.length(1);
-      const details = JSON.parse(failed[0].details) as { irec: { redemptionId: string } };
-      const redemption = world.api.database.db.select().from(irecSimulatedRedemptions).where(eq(irecSimulatedRedemptions.id, details.irec.redemptionId)).get();
-      expect(redemption?.amountWh).to.equal(10);
       expect(await onChain(world.api, managed, certificate)).to.deep.equal(chainBefore);
-      const { body } = await get<{ claims: { state: string; redeemAs: string }[] }>(`/certificates/${certificate}`);
-      expect(body.claims.filter((c) => c.state === "failed").map((c) => c.redeemAs)).to.deep.equal(["I-REC"]);
     } finally {
       await pausing("unpause");
     }
+    // The same 10 Wh claimed again as D-REC once unpaused: retired once, never redeemed at the I-REC registry.
+    expect((await claim({ amountWh: "10", redeemAs: "D-REC" })).status).to.equal(201);
+    const chainAfter = await onChain(world.api, managed, certificate);
+    expect([chainBefore.balance - chainAfter.balance, chainAfter.claimed - chainBefore.claimed]).to.deep.equal([10n, 10n]);
+    expect(redeemedWh()).to.equal(redeemedBefore);
+  });
+
+  it("lets only one of two concurrent claims (D-REC 600 and I-REC 600 of 1,000 Wh) through: nothing is claimed or redeemed beyond the balance", async () => {
+    // Leave the managed wallet exactly 1,000 Wh.
+    const account = managedWalletAccount(world.api.deps, world.buyer.organisationId)!;
+    const excess = (await onChain(world.api, managed, certificate)).balance - 1_000n;
+    await sendRegistryTransaction(world.api.deps, account, "safeTransferFrom", [managed, world.buyerWallet, BigInt(certificate), excess, "0x"]);
+    const chainBefore = await onChain(world.api, managed, certificate);
+    expect(chainBefore.balance).to.equal(1_000n);
+    const redeemedBefore = redeemedWh();
+    const claimsBefore = claimIds();
+
+    const answers = await Promise.all([claim({ amountWh: "600", redeemAs: "D-REC" }), claim({ amountWh: "600", redeemAs: "I-REC" })]);
+    expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 409]);
+    const refused = answers.find((a) => a.status === 409)!;
+    expect(refused.body.title).to.equal("Insufficient balance");
+    const won = answers.find((a) => a.status === 201)!;
+    expect(won.body.state).to.equal("confirmed");
+    expect(redeemedWh() - redeemedBefore).to.equal(won.body.redeemAs === "I-REC" ? 600 : 0);
+    expect(claimIds().filter((id) => !claimsBefore.includes(id))).to.deep.equal([won.body.id]);
+
+    // The 400 left can be claimed once more, as I-REC; beyond that the chain refuses and nothing is redeemed.
+    expect((await claim({ amountWh: "400", redeemAs: "I-REC" })).status).to.equal(201);
+    const beyond = await claim({ amountWh: "1", redeemAs: "I-REC" });
+    expect([beyond.status, beyond.body.title]).to.deep.equal([409, "Insufficient balance"]);
+
+    const chainAfter = await onChain(world.api, managed, certificate);
+    expect([chainAfter.balance, chainAfter.claimed - chainBefore.claimed]).to.deep.equal([0n, 1_000n]);
+    const newClaims = world.api.database.db.select().from(certificateClaims).all().filter((c) => !claimsBefore.includes(c.id));
+    const dRecClaimed = newClaims.filter((c) => c.redeemAs === "D-REC").reduce((sum, c) => sum + c.amountWh, 0);
+    expect(dRecClaimed + (redeemedWh() - redeemedBefore)).to.equal(1_000);
   });
 });

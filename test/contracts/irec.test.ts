@@ -61,6 +61,19 @@ describe("I-REC provisional certificates", () => {
       expect(await Promise.all(ids.map((id) => d.registry.isProvisional(id)))).to.deep.equal([true, false]);
     });
 
+    it("keeps an id revoked before it was minted revoked: an I-REC mint does not make it provisional, then movable", async () => {
+      const d = await withProvisional();
+      const t = await now();
+      // Serials are handed out in order across kinds: the next one follows the fixture's GC.
+      const next = (d.active & ((1n << 248n) - 1n)) + 1n;
+      await d.registry.connect(d.admin).revoke(next, ethers.ZeroHash);
+      const { ids } = await submit(d, voucher(d.buyer, DREC, [certificate(d.irec.id, t - DAY, t, 5n)]));
+      expect(ids[0]).to.equal(next);
+      expect(await d.registry.isRevoked(next)).to.equal(true);
+      expect(await d.registry.isProvisional(next)).to.equal(false);
+      await expect(d.registry.connect(d.issuer).recordStandardSerials(next, FIRST, LAST)).to.be.revertedWithCustomError(d.registry, "CertificateNotProvisional");
+    });
+
     for (const kind of GC_KINDS) {
       it(`never mints ${KIND_NAMES[kind]} certificates provisional, even with an I-REC reservation's id as their ref`, async () => {
         const d = await withProvisional();

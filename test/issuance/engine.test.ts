@@ -7,6 +7,8 @@ import { reservations } from "../../server/reservations/schema";
 import { publishedLeaves } from "../../server/issuance/evidenceStore";
 import { buildEvidenceTree } from "../../server/issuance/evidence";
 import { meterReads } from "../../server/reads/schema";
+import { runIssuance } from "../../server/issuance/engine";
+import { sendRegistryTransaction } from "../../server/chain/sendTransaction";
 import { DAY_MS, HOUR_MS, issuanceWorld, type IssuanceWorld } from "../support/issuance";
 
 type Job = typeof issuanceJobs.$inferSelect;
@@ -177,6 +179,43 @@ describe("issuance engine (end to end on the in-process chain)", function () {
     world.api.close();
   });
 
+  it("two runs signing the same job at different instants sign the same voucher", async () => {
+    const world = await issuanceWorld({ days: 1, devicesPerDeveloper: 1 });
+    world.api.deps.issuanceHooks = {
+      afterSigned: () => {
+        throw new Error("stop after signing");
+      },
+    };
+    const later = { ...world.api.deps, clock: () => new Date(world.api.clock.now().getTime() + 5_000) };
+    const results = await Promise.allSettled([runIssuance(world.api.deps), runIssuance(later)]);
+    expect(results.every((r) => r.status === "rejected")).to.equal(true);
+    world.api.deps.issuanceHooks = undefined;
+    expect(await world.run()).to.include({ confirmed: 1, failed: 0, blocked: 0 });
+    expect(await buyerTotal(world)).to.equal(24_000n);
+    world.api.close();
+  });
+
+  it("re-plans a job whose voucher was invalidated without minting (a run died after invalidating it)", async () => {
+    const world = await issuanceWorld({ days: 1, devicesPerDeveloper: 1 });
+    world.api.deps.issuanceHooks = {
+      afterSigned: () => {
+        throw new Error("stop after signing");
+      },
+    };
+    await expect(world.run()).to.be.rejectedWith("stop after signing");
+    world.api.deps.issuanceHooks = undefined;
+    const [job] = jobsOf(world);
+    await sendRegistryTransaction(world.api.deps, world.api.deps.chainSigners!.issuer, "invalidateVoucher", [BigInt(job.nonce!)]);
+    await world.run();
+    expect(jobsOf(world)[0].state).to.equal("planned");
+    expect(jobsOf(world)[0].lastError).to.match(/invalidated on chain without minting/);
+    expect(await world.run()).to.include({ confirmed: 1 });
+    const [reissued] = jobsOf(world);
+    expect(reissued.nonce).to.not.equal(job.nonce);
+    expect(await buyerTotal(world)).to.equal(24_000n);
+    world.api.close();
+  });
+
   it("blocks a developer without a managed wallet with the reason, and issues once it has one", async () => {
     const world = await issuanceWorld({ days: 1, devicesPerDeveloper: 1 });
     const { wallets } = await import("../../server/wallets/schema");
@@ -201,8 +240,10 @@ describe("issuance engine (end to end on the in-process chain)", function () {
       requestIssuance: (request) => (failIssuance ? Promise.reject(new Error("I-REC registry unreachable")) : simulated.requestIssuance(request)),
       redeem: (request) => simulated.redeem(request),
     };
-    await expect(world.run()).to.be.rejectedWith("I-REC registry unreachable");
+    // The registry being down holds up only the serials: the certificates are minted, provisional, and say why.
+    expect(await world.run()).to.include({ confirmed: 2, irecSerialsRecorded: 0 });
     const minted = jobsOf(world);
+    expect(minted.every((j) => /I-REC registry unreachable/.test(j.lastError ?? ""))).to.equal(true);
     expect(minted.map((j) => [j.countryCode, j.amountWh, j.standardState])).to.deep.equal([
       ["KE", 24_000, "provisional"],
       ["UG", 24_000, "provisional"],

@@ -20,6 +20,8 @@ export interface SerialRange {
 }
 
 export interface IRecRedemptionRequest {
+  /** Idempotency key (the platform's claim id): a retried request with the same key redeems nothing more and gets the same serials back. */
+  redemptionKey: string;
   certificateId: string;
   amountWh: bigint;
   beneficiary: string;

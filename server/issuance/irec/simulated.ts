@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/database";
 import { IRecRegistryError, type IRecRegistry, type SerialRange } from "./registry";
@@ -33,11 +32,19 @@ export function simulatedIRecRegistry(db: Db, clock: () => Date): IRecRegistry {
           const issued = tx.select().from(irecSimulatedIssuances).where(eq(irecSimulatedIssuances.certificateId, request.certificateId)).get();
           if (!issued) throw new IRecRegistryError(`certificate ${request.certificateId} has no I-REC issuance`);
           const amountWh = Number(request.amountWh);
+          // The idempotency key doubles as this registry's redemption id.
+          const done = tx.select().from(irecSimulatedRedemptions).where(eq(irecSimulatedRedemptions.id, request.redemptionKey)).get();
+          if (done) {
+            if (done.certificateId !== request.certificateId || done.amountWh !== amountWh || done.beneficiary !== request.beneficiary) {
+              throw new IRecRegistryError(`redemption ${request.redemptionKey} was made for another certificate, amount or beneficiary`);
+            }
+            return { ...range(issued.countryCode, done.firstSequence, done.amountWh), redemptionId: done.id };
+          }
           if (amountWh < 1 || issued.redeemedWh + amountWh > issued.amountWh) {
             throw new IRecRegistryError(`only ${issued.amountWh - issued.redeemedWh} Wh of certificate ${request.certificateId} are left to redeem`);
           }
           const firstSequence = issued.firstSequence + issued.redeemedWh;
-          const id = randomUUID();
+          const id = request.redemptionKey;
           tx.insert(irecSimulatedRedemptions).values({ id, certificateId: request.certificateId, firstSequence, amountWh, beneficiary: request.beneficiary, redeemedAt: clock().getTime() }).run();
           tx.update(irecSimulatedIssuances).set({ redeemedWh: issued.redeemedWh + amountWh }).where(eq(irecSimulatedIssuances.certificateId, request.certificateId)).run();
           return { ...range(issued.countryCode, firstSequence, amountWh), redemptionId: id };
