@@ -1,0 +1,211 @@
+/**
+ * The D-REC story's world: a Kenyan developer's six solar devices (three registered one by one, three by
+ * CSV), their month of hourly history, and the few reads a faulty gateway gets wrong. Pure and
+ * deterministic, so the demo test can recompute what the chain should hold.
+ */
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
+export interface DemoDevice {
+  externalId: string;
+  projectName: string;
+  capacity: number;
+  offTaker: string;
+  deviceTypeCode: string;
+  deviceDescription: string;
+  commissioningDate: string;
+  latitude: number;
+  longitude: number;
+  sdgBenefits: string[];
+  impactStory: string;
+  /** kWh per kW per year; also bounds the reads the platform accepts (see server/reads/maxEnergy.ts). */
+  yieldOverride: number;
+}
+
+const kenyan = { countryCode: "KE", fuelCode: "Solar", gridInterconnection: true, energyStorage: false } as const;
+
+export const DEVICES_ONE_BY_ONE: DemoDevice[] = [
+  {
+    externalId: "KE-NBO-SCH-01",
+    projectName: "Nairobi schools solar",
+    capacity: 12.5,
+    offTaker: "School",
+    deviceTypeCode: "PVRoofMounted",
+    deviceDescription: "RooftopSolar",
+    commissioningDate: "2023-04-01",
+    latitude: -1.2921,
+    longitude: 36.8219,
+    sdgBenefits: ["AffordableAndCleanEnergy", "ClimateAction"],
+    impactStory: "Lighting and computers for 600 pupils",
+    yieldOverride: 1_600,
+  },
+  {
+    externalId: "KE-KSM-CLN-01",
+    projectName: "Kisumu clinics",
+    capacity: 8,
+    offTaker: "HealthFacility",
+    deviceTypeCode: "PVRoofMounted",
+    deviceDescription: "RooftopSolar",
+    commissioningDate: "2023-09-15",
+    latitude: -0.0917,
+    longitude: 34.768,
+    sdgBenefits: ["GoodHealthAndWellBeing", "AffordableAndCleanEnergy"],
+    impactStory: "Vaccine fridges that never warm up",
+    yieldOverride: 1_650,
+  },
+  {
+    externalId: "KE-MSA-MG-01",
+    projectName: "Mombasa market mini-grid",
+    capacity: 30,
+    offTaker: "Commercial",
+    deviceTypeCode: "PVGroundMounted",
+    deviceDescription: "MiniGrid",
+    commissioningDate: "2024-02-01",
+    latitude: -4.0435,
+    longitude: 39.6682,
+    sdgBenefits: ["AffordableAndCleanEnergy", "ClimateAction"],
+    impactStory: "Cold storage for 120 market stalls",
+    yieldOverride: 1_700,
+  },
+];
+
+export const DEVICES_BY_CSV: DemoDevice[] = [
+  {
+    externalId: "KE-NKR-SHS-01",
+    projectName: "Nakuru home systems",
+    capacity: 5,
+    offTaker: "Residential",
+    deviceTypeCode: "PVAggregated",
+    deviceDescription: "SolarHomeSystem",
+    commissioningDate: "2023-06-10",
+    latitude: -0.3031,
+    longitude: 36.08,
+    sdgBenefits: ["NoPoverty", "AffordableAndCleanEnergy"],
+    impactStory: "Evening light for 80 homes",
+    yieldOverride: 1_600,
+  },
+  {
+    externalId: "KE-ELD-AGR-01",
+    projectName: "Eldoret irrigation",
+    capacity: 20,
+    offTaker: "Agriculture",
+    deviceTypeCode: "PVGroundMounted",
+    deviceDescription: "GroundMountSolar",
+    commissioningDate: "2022-11-20",
+    latitude: 0.5143,
+    longitude: 35.2698,
+    sdgBenefits: ["ZeroHunger", "ClimateAction"],
+    impactStory: "Pumps for two harvests a year",
+    yieldOverride: 1_650,
+  },
+  {
+    externalId: "KE-NYR-PUB-01",
+    projectName: "Nyeri county offices",
+    capacity: 10,
+    offTaker: "PublicSector",
+    deviceTypeCode: "PVRoofMounted",
+    deviceDescription: "RooftopSolar",
+    commissioningDate: "2024-03-05",
+    latitude: -0.4201,
+    longitude: 36.9476,
+    sdgBenefits: ["AffordableAndCleanEnergy"],
+    impactStory: "Offices off diesel",
+    yieldOverride: 1_600,
+  },
+];
+
+/** A device as POST /devices takes it. */
+export function deviceBody(device: DemoDevice): Record<string, unknown> {
+  return { ...kenyan, ...device };
+}
+
+const CSV_COLUMNS = [
+  "externalId",
+  "projectName",
+  "countryCode",
+  "commissioningDate",
+  "capacity",
+  "offTaker",
+  "fuelCode",
+  "deviceTypeCode",
+  "deviceDescription",
+  "sdgBenefits",
+  "latitude",
+  "longitude",
+  "gridInterconnection",
+  "energyStorage",
+  "yieldOverride",
+  "impactStory",
+] as const;
+
+/** The bulk-upload file (columns as in GET /devices/uploads/template; lists separated by ";"). */
+export function devicesCsv(devices: readonly DemoDevice[]): string {
+  const cell = (value: unknown) => {
+    const text = Array.isArray(value) ? value.join(";") : typeof value === "boolean" ? (value ? "yes" : "no") : String(value);
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const rows = devices.map((device) => {
+    const body = deviceBody(device);
+    return CSV_COLUMNS.map((column) => cell(body[column])).join(",");
+  });
+  return `${[CSV_COLUMNS.join(","), ...rows].join("\r\n")}\r\n`;
+}
+
+/** Share of the day's peak per daylight hour, 06:00 to 17:00 local time, in percent. */
+const DAYLIGHT_PERCENT = [10, 30, 55, 75, 90, 100, 100, 90, 75, 55, 30, 10];
+const FIRST_DAYLIGHT_HOUR = 6;
+/** Kenya is UTC+3 all year. */
+const UTC_OFFSET_HOURS = 3;
+
+/**
+ * Wh generated by `device` in the UTC hour starting `hourStart`: a daylight curve whose peak stays below the
+ * hourly average the read bound allows (capacity × yield / 8760 × 95 %), scaled by a day's weather (60 to 100 %).
+ * Integer arithmetic throughout.
+ */
+export function hourlyWh(device: DemoDevice, hourStart: number): bigint {
+  const localHour = (new Date(hourStart).getUTCHours() + UTC_OFFSET_HOURS) % 24;
+  const percent = DAYLIGHT_PERCENT[localHour - FIRST_DAYLIGHT_HOUR];
+  if (percent === undefined) return 0n;
+  const day = Math.floor(hourStart / DAY_MS);
+  const weather = BigInt(60 + ((day * 37 + device.externalId.length * 11 + Math.round(device.capacity)) % 41));
+  const capacityW = BigInt(Math.round(device.capacity * 1000));
+  const peakWh = (capacityW * BigInt(device.yieldOverride) * 95n) / (8_760n * 100n);
+  return (peakWh * BigInt(percent) * weather) / 10_000n;
+}
+
+export interface ReadSubmission {
+  type: "history";
+  start: string;
+  end: string;
+  value: string;
+  unit: "Wh" | "kWh";
+}
+
+/** One history read per hour from `from` for `hours` hours. */
+export function hourlyHistory(device: DemoDevice, from: number, hours: number): ReadSubmission[] {
+  return Array.from({ length: hours }, (_, h) => {
+    const start = from + h * HOUR_MS;
+    return { type: "history", start: iso(start), end: iso(start + HOUR_MS), value: hourlyWh(device, start).toString(), unit: "Wh" };
+  });
+}
+
+/**
+ * Reads a faulty gateway sends along with the good month, one per rejection reason: a second read for an
+ * hour already read, 50 kWh in one hour, a negative value, and a "history" read running past onboarding.
+ */
+export function faultyReads(device: DemoDevice, from: number, onboardedAt: number): { read: ReadSubmission; expected: string }[] {
+  const noon = from + (12 - UTC_OFFSET_HOURS) * HOUR_MS;
+  const afterOnboarding = Math.floor(onboardedAt / HOUR_MS) * HOUR_MS;
+  const hour = (start: number, value: string, unit: "Wh" | "kWh" = "Wh"): ReadSubmission => ({ type: "history", start: iso(start), end: iso(start + HOUR_MS), value, unit });
+  return [
+    { read: hour(noon, (hourlyWh(device, noon) + 500n).toString()), expected: "HISTORY_OVERLAP" },
+    { read: hour(from - HOUR_MS, "50", "kWh"), expected: "EXCEEDS_MAX_ENERGY" },
+    { read: hour(from - 2 * HOUR_MS, "-120"), expected: "NEGATIVE_VALUE" },
+    { read: hour(afterOnboarding, "900"), expected: "HISTORY_END_AFTER_ONBOARDING" },
+  ];
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
