@@ -79,6 +79,8 @@ export interface DeviceStanding {
   activeReservationId: string | null;
   /** When it left its latest reservation, if it ever was in one. */
   lastReleasedAt: number | null;
+  /** The GC account its hourly GCs go to, if it issues GCs. */
+  gcAccountId: string | null;
 }
 
 /**
@@ -88,6 +90,8 @@ export interface DeviceStanding {
  */
 export function unavailability(device: DeviceStanding, windowStart: number, now: number): string | undefined {
   if (device.hasValidationErrors) return "has validation errors (see the device's validationErrors): its developer must correct them first";
+  // One device's output is certified under one scheme: its hourly GCs would certify the same Wh again.
+  if (device.gcAccountId) return `issues Granular Certificates (GC account ${device.gcAccountId}); a device is certified as D-REC or as GC, not both`;
   if (device.activeReservationId) return `is in active reservation ${device.activeReservationId}`;
   if (device.lastReleasedAt === null) return undefined;
   const availableAt = availableAfterRelease(device.lastReleasedAt);

@@ -5,6 +5,7 @@ import { organisations, users } from "../auth/schema";
 import type { DbOrTx } from "../db/database";
 import { sdgBenefitsOf, sdgMask, type DeviceTypeCode, type FuelCode, type OffTaker, type SdgBenefit } from "../devices/catalogue";
 import { devices } from "../devices/schema";
+import { gcDeviceAccounts } from "../gc/issuance/schema";
 import type { FieldError } from "../http/problem";
 import { issuedWhOf } from "../issuance/progress";
 import { enqueueEmail } from "../notifications/outbox";
@@ -93,6 +94,14 @@ export function deviceFaults(
       .all()
       .map((row) => [row.deviceId, row.at])
   );
+  const gcAccounts = new Map(
+    db
+      .select({ deviceId: gcDeviceAccounts.deviceId, accountId: gcDeviceAccounts.accountId })
+      .from(gcDeviceAccounts)
+      .where(inArray(gcDeviceAccounts.deviceId, ids))
+      .all()
+      .map((row) => [row.deviceId, row.accountId])
+  );
   const missing: FieldError[] = [];
   const unavailable: FieldError[] = [];
   deviceIds.forEach((id, index) => {
@@ -102,7 +111,7 @@ export function deviceFaults(
       return;
     }
     const reason = unavailability(
-      { hasValidationErrors, activeReservationId: holding.get(id) ?? null, lastReleasedAt: released.get(id) ?? null },
+      { hasValidationErrors, activeReservationId: holding.get(id) ?? null, lastReleasedAt: released.get(id) ?? null, gcAccountId: gcAccounts.get(id) ?? null },
       windowStart,
       now
     );
@@ -384,6 +393,7 @@ export function eligibleDevices(db: DbOrTx, query: EligibleQuery, now: number, l
     eq(organisations.type, "developer"),
     sql`json_array_length(${devices.validationErrors}) = 0`,
     notReleased(isNull(reservationDevices.releasedAt)),
+    sql`not exists (select 1 from ${gcDeviceAccounts} where ${gcDeviceAccounts.deviceId} = ${devices.id})`,
     // Released too recently: still on hold, or (given a start) after the intended window begins.
     notReleased(gt(reservationDevices.releasedAt, Math.min(now - RELEASE_HOLD_MS, query.windowStart ?? Infinity))!),
     query.countryCode && inArray(devices.countryCode, query.countryCode),

@@ -78,7 +78,7 @@ describe("reservation rules", () => {
 
   describe("device availability", () => {
     const now = Date.parse("2026-11-22T10:00:00Z");
-    const free = { hasValidationErrors: false, activeReservationId: null, lastReleasedAt: null };
+    const free = { hasValidationErrors: false, activeReservationId: null, lastReleasedAt: null, gcAccountId: null };
 
     it("accepts a device never reserved, or released more than 12 hours ago before the window starts", () => {
       expect(unavailability(free, now, now)).to.equal(undefined);
@@ -88,6 +88,7 @@ describe("reservation rules", () => {
     it("refuses a flagged device, a reserved one, one on hold, and one whose last reservation overlaps the window", () => {
       expect(unavailability({ ...free, hasValidationErrors: true }, now, now)).to.match(/has validation errors/);
       expect(unavailability({ ...free, activeReservationId: "r-1" }, now, now)).to.equal("is in active reservation r-1");
+      expect(unavailability({ ...free, gcAccountId: "a-1" }, now, now)).to.match(/issues Granular Certificates \(GC account a-1\); a device is certified as D-REC or as GC, not both/);
       const releasedAt = now - RELEASE_HOLD_MS + 1;
       expect(unavailability({ ...free, lastReleasedAt: releasedAt }, now, now)).to.equal(
         `is on hold until ${new Date(availableAfterRelease(releasedAt)).toISOString()} after its last reservation`
