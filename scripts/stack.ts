@@ -137,13 +137,15 @@ async function resolveRegistry(config: Config, clients: ChainClients, db: Parame
 
 /** The issuer and recorder accounts, when both keys are known; without them issuance and reservations are off. */
 function chainSignersOf(keys: Config["keys"], log: Log): ChainSigners | undefined {
-  if (keys.issuer && keys.recorder) return { issuer: privateKeyToAccount(keys.issuer), recorder: privateKeyToAccount(keys.recorder) };
+  if (keys.issuer && keys.recorder) {
+    return { issuer: privateKeyToAccount(keys.issuer), recorder: privateKeyToAccount(keys.recorder), ...(keys.admin ? { admin: privateKeyToAccount(keys.admin) } : {}) };
+  }
   log("keys      ISSUER_PRIVATE_KEY and RECORDER_PRIVATE_KEY not both set: reservations and issuance are unavailable");
   return undefined;
 }
 
 /** Local mode gives every new managed wallet 100 ETH of the local chain, so developers can pay gas at once. */
-function localFaucet(clients: ChainClients): (address: `0x${string}`) => Promise<void> {
+export function localFaucet(clients: ChainClients): (address: `0x${string}`) => Promise<void> {
   const testClient = createTestClient({ mode: "hardhat", chain: clients.chain, transport: clients.transport });
   return (address) => testClient.setBalance({ address, value: 10n ** 20n });
 }

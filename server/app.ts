@@ -1,7 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { LocalAccount, PublicClient } from "viem";
+import { BaseError, HttpRequestError, TimeoutError, type LocalAccount, type PublicClient } from "viem";
 import type { Db } from "./db/database";
 import type { AppEnv } from "./http/env";
 import { problem, validationHook } from "./http/problem";
@@ -32,6 +32,11 @@ import { publishedEvidence } from "./issuance/evidenceStore";
 import { registerIssuance } from "./issuance/routes";
 import type { IRecRegistry } from "./issuance/irec/registry";
 import type { EngineHooks } from "./issuance/submit";
+import { registerGcAccounts } from "./gc/accounts/routes";
+import { registerGcIssuance } from "./gc/issuance/routes";
+import { registerStorage, STORAGE_TABLE_MAX_BYTES } from "./storage/routes";
+import type { GcTerms } from "./gc/issuance/terms";
+import { MAX_IMPORT_BYTES } from "./gc/issuance/bundleCsv";
 
 export interface AppDeps {
   db: Db;
@@ -63,6 +68,8 @@ export interface AppDeps {
    * elsewhere it is undefined and the operator funds wallets (the API shows their addresses).
    */
   fundManagedWallet?: (address: `0x${string}`) => Promise<void>;
+  /** The GC issuing body's name and validity rule (defaults to DEFAULT_GC_TERMS). */
+  gcTerms?: GcTerms;
   /** Fault injection points of the issuance engine, for crash tests. */
   issuanceHooks?: EngineHooks;
 }
@@ -70,6 +77,8 @@ export interface AppDeps {
 export interface ChainSigners {
   issuer: LocalAccount;
   recorder: LocalAccount;
+  /** The registry's admin (revokes certificates a platform administrator withdraws); absent when its key is not given. */
+  admin?: LocalAccount;
 }
 
 export type App = OpenAPIHono<AppEnv>;
@@ -86,6 +95,9 @@ export function createApp(deps: AppDeps): App {
       { method: "POST", path: "/devices/uploads", maxBytes: MAX_UPLOAD_BYTES },
       { method: "POST", path: "/devices/{id}/reads", maxBytes: READ_BATCH_MAX_BYTES },
       { method: "POST", path: "/devices/by-external-id/{externalId}/reads", maxBytes: READ_BATCH_MAX_BYTES },
+      { method: "POST", path: "/gc/imports", maxBytes: MAX_IMPORT_BYTES },
+      { method: "POST", path: "/storage/devices/{deviceId}/records", maxBytes: STORAGE_TABLE_MAX_BYTES },
+      { method: "POST", path: "/storage/devices/{deviceId}/allocations", maxBytes: STORAGE_TABLE_MAX_BYTES },
     ]),
   );
   app.use("*", authenticate(deps.db, deps.clock));
@@ -103,6 +115,9 @@ export function createApp(deps: AppDeps): App {
   registerIssuance(app, deps);
   registerChainReads(app, deps);
   registerCertificates(app, deps);
+  registerGcAccounts(app, deps);
+  registerGcIssuance(app, deps);
+  registerStorage(app, deps);
   registerDocs(app);
 
   app.doc31("/openapi.json", {
@@ -113,6 +128,10 @@ export function createApp(deps: AppDeps): App {
   app.onError((error, c) => {
     // Hono's own refusals (malformed JSON, unsupported media type) are the client's doing: answer them as such.
     if (error instanceof HTTPException && error.status < 500) return problem(c, error.status as ContentfulStatusCode, "Invalid request", error.message);
+    // The chain's node not answering is not a bug of ours: say so, and that a retry may work.
+    if (error instanceof BaseError && error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError) !== null) {
+      return problem(c, 503, "Chain unavailable", "The blockchain node did not answer; nothing was recorded. Try again shortly.");
+    }
     console.error(error);
     return problem(c, 500, "Internal error", "The server failed to handle the request; it has been logged.");
   });

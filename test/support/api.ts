@@ -40,7 +40,7 @@ export async function createTestApi(overrides: Partial<AppDeps> = {}): Promise<T
     accounts: loadConfig({}).accounts,
     readRules: loadConfig({}).readRules,
     vault: createKeyVault(randomBytes(MASTER_KEY_BYTES)),
-    chainSigners: { issuer: privateKeyToAccount(chain.keys.issuer), recorder: privateKeyToAccount(chain.keys.recorder) },
+    chainSigners: { issuer: privateKeyToAccount(chain.keys.issuer), recorder: privateKeyToAccount(chain.keys.recorder), admin: privateKeyToAccount(chain.keys.admin) },
     fundManagedWallet: async (address) => {
       await network.provider.request({ method: "hardhat_setBalance", params: [address, "0x21e19e0c9bab2400000"] });
     },
