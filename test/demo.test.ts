@@ -8,11 +8,12 @@ import { REGISTRY_ABI } from "../server/chain/registryAbi";
 import { loadConfig } from "../server/config";
 import { demoEnvironment } from "../scripts/demo/command";
 import { DEMO_DAYS } from "../scripts/demo/dRecStory";
-import { DAY_MS, DEVICES_BY_CSV, DEVICES_ONE_BY_ONE, faultyReads, hourlyHistory } from "../scripts/demo/dRec/fixtures";
+import { DEVICES_BY_CSV, DEVICES_ONE_BY_ONE, faultyReads, hourlyHistory } from "../scripts/demo/dRec/fixtures";
 import { createInbox } from "../scripts/demo/inbox";
 import { recordingPrinter } from "../scripts/demo/print";
 import { runDemo, type DemoSummary } from "../scripts/demo/runDemo";
 import { startStack, type Stack } from "../scripts/stack";
+import { DAY_MS } from "../server/time/durations";
 
 describe("the demo (npm run demo), end to end against the local stack", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-demo-"));

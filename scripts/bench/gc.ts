@@ -13,9 +13,8 @@ import { validDevice } from "../../test/devices/support";
 import { gcBundles } from "../../server/gc/schema";
 import { gcMintBatches } from "../../server/gc/issuance/schema";
 import { MINT_CERTIFICATES_PER_VOUCHER } from "../../server/gc/minting";
+import { DAY_MS, HOUR_MS } from "../../server/time/durations";
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 const READS_PER_REQUEST = 5_000;
 
 async function main() {

@@ -3,12 +3,13 @@ import type { DemoStory } from "./story";
 import { inviteAuditor, logIn, signUpAndLogIn } from "./dRec/accounts";
 import { auditReport, type AuditSummary } from "./dRec/audit";
 import { registerOneByOne, uploadCsv, type RegisteredDevice } from "./dRec/devices";
-import { DAY_MS, DEVICES_BY_CSV, DEVICES_ONE_BY_ONE } from "./dRec/fixtures";
+import { DEVICES_BY_CSV, DEVICES_ONE_BY_ONE } from "./dRec/fixtures";
 import { claimFromOwnWallet, holdingsOf, type ClaimSummary, type Holding } from "./dRec/holdings";
 import { runIssuance, type IssuanceSummary } from "./dRec/issuance";
 import { postGatewayReads, type ReadsSummary } from "./dRec/reads";
 import { reserveDevices } from "./dRec/reservation";
 import { bindOwnWallet, createManagedWallet } from "./dRec/wallets";
+import { DAY_MS } from "../../server/time/durations";
 
 /** Days of hourly history the gateway posts and the reservation covers, up to today's UTC midnight. */
 export const DEMO_DAYS = 30;

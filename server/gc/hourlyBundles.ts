@@ -8,8 +8,7 @@
  * may add to them, and an hour issued early could never take that energy.
  */
 import { apportion, type MeteredPeriod } from "../issuance/windows";
-
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from "../time/durations";
 
 export interface HourlyBundle {
   /** UTC milliseconds; the bundle covers [hourStart, hourEnd). */

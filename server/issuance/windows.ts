@@ -6,6 +6,8 @@
  * (from January, April, July, October). UTC rather than device-local time because one reservation can
  * hold devices in several zones, and one window must mean one period for all of them.
  */
+import { DAY_MS, HOUR_MS } from "../time/durations";
+
 export const FREQUENCIES = ["hourly", "daily", "weekly", "monthly", "quarterly"] as const;
 export type Frequency = (typeof FREQUENCIES)[number];
 
@@ -14,9 +16,6 @@ export interface Window {
   start: number;
   end: number;
 }
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 /** Start of the window of `frequency` that contains `at`. */
 export function windowStartOf(at: number, frequency: Frequency): number {

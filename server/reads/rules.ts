@@ -1,8 +1,7 @@
 import type { ReadRules } from "./judgeRead";
+import { DAY_MS } from "../time/durations";
 
 export type { ReadRules };
-
-const DAY_MS = 24 * 3_600_000;
 
 /** The seed's fixed limits (3 years of history, 30-day gaps) with the configurable physical ones. */
 export function readRules(degradationPerYear: number, safetyMargin: number): ReadRules {

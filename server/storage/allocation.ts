@@ -31,12 +31,13 @@ import { gcMintBatches, gcMintItems } from "../gc/issuance/schema";
 import { dispatchOutbox, enqueueEmail } from "../notifications/outbox";
 import type { MailTransport } from "../notifications/transport";
 import { ratioText } from "./maths";
-import { allocate, HOUR_MS, UNAVAILABLE_GC, type AllocatableGc, type AllocationRow as SubmittedRow, type Checked, type RowFault } from "./records";
+import { allocate, UNAVAILABLE_GC, type AllocatableGc, type AllocationRow as SubmittedRow, type Checked, type RowFault } from "./records";
 import { allocatedStorageRecords, storageAllocations, storageCancellations, type GcCancellationMode } from "./schema";
 import { bundlesBeingCancelled, runCancellation, storeCancellation, type CancellationDeps, type CancellationItem } from "./cancellation";
 import { sdgcsIssuedEmail } from "./emails";
 import { serialised } from "../concurrency/serialised";
 import { allocatedGcWh, allocatedRecordsOf, findAllocation, recordsByIds, recordsForAllocation, sdgcBundlesIssued, type StorageAllocationRow } from "./store";
+import { HOUR_MS } from "../time/durations";
 
 export interface AllocationDeps extends CancellationDeps {
   mail: MailTransport;

@@ -19,8 +19,7 @@ import { parse } from "csv-parse/sync";
 import { bundleIdError } from "../gc/bundleIds";
 import { parseReadTime } from "../reads/readTime";
 import { storageFactors, type StorageFactors, type StorageVolumes } from "./maths";
-
-export const HOUR_MS = 3_600_000;
+import { HOUR_MS } from "../time/durations";
 
 /** `row` is the data row (1 = the first after the header), `line` the file line it starts on; null when not applicable. */
 export interface RowFault {

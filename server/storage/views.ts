@@ -3,10 +3,10 @@ import { eq } from "drizzle-orm";
 import type { DbOrTx } from "../db/database";
 import { bundleView } from "../gc/accounts/views";
 import { formatRatio, parseRatioText } from "./maths";
-import { HOUR_MS } from "./records";
 import type { CancellationItemRow, CancellationRow } from "./cancellation";
 import { storageCancellations } from "./schema";
 import { allocatedRecordsOf, recordsByIds, sdgcBundlesIssued, type StorageAllocationRow, type StorageRecordRow } from "./store";
+import { HOUR_MS } from "../time/durations";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

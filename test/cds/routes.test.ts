@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { CdsEacListSchema, type CdsEac } from "../../server/cds/eac";
 import { CancellationStatementSchema } from "../../server/cds/statement";
 import { seedOrganisation } from "../support/api";
-import { accountsWorld, HOUR_MS, type AccountsWorld, type AccountView } from "../gc/accountsSupport";
+import { accountsWorld, type AccountsWorld, type AccountView } from "../gc/accountsSupport";
+import { HOUR_MS } from "../../server/time/durations";
 
 describe("CDS publication routes (/cds/eacs, /cds/cancellation-statements)", function () {
   this.timeout(120_000);

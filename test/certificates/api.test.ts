@@ -10,8 +10,9 @@ import { devices } from "../../server/devices/schema";
 import { verifyEvidenceProof } from "../../server/issuance/evidence";
 import { issuanceJobs } from "../../server/issuance/schema";
 import { seedOrganisation, tableSnapshot, type SeededUser } from "../support/api";
-import { DAY_MS, issuanceWorld, type IssuanceWorld } from "../support/issuance";
+import { issuanceWorld, type IssuanceWorld } from "../support/issuance";
 import { managedWallet, onChain, syncIndexer, transfer } from "./support";
+import { DAY_MS } from "../../server/time/durations";
 
 type Item = {
   id: string;

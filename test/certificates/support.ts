@@ -10,7 +10,7 @@ import { issuanceJobs } from "../../server/issuance/schema";
 import { wallets } from "../../server/wallets/schema";
 import { validDevice } from "../devices/support";
 import type { SeededUser, TestApi } from "../support/api";
-import { DAY_MS, HOUR_MS } from "../support/issuance";
+import { DAY_MS, HOUR_MS } from "../../server/time/durations";
 export { syncIndexer } from "../support/indexing";
 
 const FUNDS = "0x21e19e0c9bab2400000";

@@ -13,9 +13,7 @@ import { wallets } from "../../server/wallets/schema";
 import { validDevice } from "../devices/support";
 import { createTestApi, seedOrganisation, seedUser, type SeededUser, type TestApi } from "../support/api";
 import { alignClockToChain } from "../support/chainTime";
-
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
+import { DAY_MS, HOUR_MS } from "../../server/time/durations";
 
 export interface AccountView {
   id: string;

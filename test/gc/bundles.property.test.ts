@@ -15,7 +15,8 @@ import { inArray } from "drizzle-orm";
 import { parseBundleId } from "../../server/gc/bundleIds";
 import { gcBundles } from "../../server/gc/schema";
 import { Random, readSeed } from "../support/random";
-import { accountsWorld, HOUR_MS, type AccountsWorld, type AccountView, type BundleView } from "./accountsSupport";
+import { accountsWorld, type AccountsWorld, type AccountView, type BundleView } from "./accountsSupport";
+import { HOUR_MS } from "../../server/time/durations";
 
 const STEPS = 60;
 const SEED = readSeed();

@@ -7,7 +7,8 @@ import { RegistryRevertError, sendRegistryTransaction } from "../../server/chain
 import { gcAccounts } from "../../server/gc/schema";
 import { gcRetirements } from "../../server/gc/accounts/schema";
 import { seedOrganisation, seedUser, tableSnapshot } from "../support/api";
-import { accountsWorld, HOUR_MS, type AccountsWorld, type AccountView, type BundleView } from "./accountsSupport";
+import { accountsWorld, type AccountsWorld, type AccountView, type BundleView } from "./accountsSupport";
+import { HOUR_MS } from "../../server/time/durations";
 
 describe("GC bundle operations (/gc/bundles)", function () {
   this.timeout(180_000);

@@ -7,7 +7,8 @@ import { parseBundleCsv } from "../../server/gc/issuance/bundleCsv";
 import { DEFAULT_GC_TERMS } from "../../server/gc/issuance/terms";
 import { gcActions, gcBundles } from "../../server/gc/schema";
 import { seedOrganisation, tableSnapshot } from "../support/api";
-import { gcWorld, HOUR_MS, type GcWorld } from "./issuanceSupport";
+import { gcWorld, type GcWorld } from "./issuanceSupport";
+import { HOUR_MS } from "../../server/time/durations";
 
 type Problem = { status: number; errors?: { field: string; message: string }[] };
 type Exported = { exportId: string; txHash: `0x${string}`; csv: string; bundles: { id: string; status: string }[] };

@@ -5,7 +5,8 @@ import { BUNDLE_CSV_COLUMNS } from "../../server/gc/issuance/bundleCsv";
 import { gcActions, gcBundles } from "../../server/gc/schema";
 import { gcImports } from "../../server/gc/issuance/schema";
 import { seedOrganisation, tableSnapshot } from "../support/api";
-import { gcWorld, HOUR_MS, type GcWorld } from "./issuanceSupport";
+import { gcWorld, type GcWorld } from "./issuanceSupport";
+import { HOUR_MS } from "../../server/time/durations";
 
 type Problem = { status: number; errors?: { field: string; message: string }[] };
 type Imported = { importId: string; minted: number; pending: number; bundles: { id: string; tokenId: string; origin: string; status: string; sourceRegistry: string; sourceId: string; energyWh: string; deviceId: string; attributes: Record<string, unknown> }[] };

@@ -5,7 +5,8 @@ import { gcDeviceAccounts } from "../../server/gc/issuance/schema";
 import { hourlyPlan } from "../../server/gc/issuance/hourly";
 import { DEFAULT_GC_TERMS } from "../../server/gc/issuance/terms";
 import { seedOrganisation, seedUser, tableSnapshot } from "../support/api";
-import { gcWorld, HOUR_MS, type GcWorld } from "./issuanceSupport";
+import { gcWorld, type GcWorld } from "./issuanceSupport";
+import { HOUR_MS } from "../../server/time/durations";
 
 type RunBody = { bundles: number; energyWh: string; devices: { deviceId: string; accountId: string; bundles: number; energyWh: string; minted: number; pending: number; firstBundleId: string | null; lastBundleId: string | null }[]; resumed: { confirmed: number; blocked: number } };
 

@@ -11,9 +11,7 @@ import { devices } from "../../server/devices/schema";
 import { eq } from "drizzle-orm";
 import { REGISTRY_ABI } from "../../server/chain/registryAbi";
 import type { AppDeps } from "../../server/app";
-
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
+import { DAY_MS, HOUR_MS } from "../../server/time/durations";
 
 export interface GcWorld {
   api: TestApi;

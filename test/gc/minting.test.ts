@@ -10,7 +10,8 @@ import { gcMintBatches, gcMintItems } from "../../server/gc/issuance/schema";
 import { bundleIdParts, gcMintDeps, MINT_CERTIFICATES_PER_VOUCHER, mintBundles, MintRejectedError, resumeMints, type MintDeps, type NewBundle } from "../../server/gc/minting";
 import { advanceClockAndChain } from "../support/chainTime";
 import { tableSnapshot } from "../support/api";
-import { gcWorld, HOUR_MS, type GcWorld } from "./issuanceSupport";
+import { gcWorld, type GcWorld } from "./issuanceSupport";
+import { HOUR_MS } from "../../server/time/durations";
 
 function hours(world: GcWorld, deviceId: string, from: number, count: number, wh: (hour: number) => bigint): NewBundle[] {
   return Array.from({ length: count }, (_, h) => ({

@@ -9,7 +9,8 @@ import { buildEvidenceTree } from "../../server/issuance/evidence";
 import { meterReads } from "../../server/reads/schema";
 import { runIssuance } from "../../server/issuance/engine";
 import { sendRegistryTransaction } from "../../server/chain/sendTransaction";
-import { DAY_MS, HOUR_MS, issuanceWorld, type IssuanceWorld } from "../support/issuance";
+import { issuanceWorld, type IssuanceWorld } from "../support/issuance";
+import { DAY_MS, HOUR_MS } from "../../server/time/durations";
 
 type Job = typeof issuanceJobs.$inferSelect;
 

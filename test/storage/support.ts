@@ -14,8 +14,8 @@ import { FLEXIDAO_GCS } from "../../scripts/pilot/storagePilot";
 import { validDevice } from "../devices/support";
 import { createTestApi, seedOrganisation, seedUser, type SeededUser, type TestApi } from "../support/api";
 import { alignClockToChain } from "../support/chainTime";
+import { HOUR_MS } from "../../server/time/durations";
 
-export const HOUR_MS = 3_600_000;
 const fixtureText = (name: string) => readFileSync(join(__dirname, "fixtures", name), "utf8");
 export const POSITIONS_CSV = fixtureText("byrd-ranch-positions.csv");
 const ALLOCATIONS_CSV = fixtureText("byrd-ranch-allocations.csv");

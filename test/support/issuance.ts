@@ -10,9 +10,7 @@ import { createTestApi, seedOrganisation, type SeededUser, type TestApi } from "
 import { alignClockToChain } from "./chainTime";
 import type { AppDeps } from "../../server/app";
 import { MAX_DEVICES_PER_REQUEST } from "../../server/reservations/apiSchemas";
-
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
+import { DAY_MS, HOUR_MS } from "../../server/time/durations";
 
 export interface IssuanceWorldOptions {
   standard?: "D-REC" | "I-REC";

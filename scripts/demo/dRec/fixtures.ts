@@ -1,11 +1,9 @@
+import { DAY_MS, HOUR_MS } from "../../../server/time/durations";
 /**
  * The D-REC story's world: a Kenyan developer's six solar devices (three registered one by one, three by
  * CSV), their month of hourly history, and the few reads a faulty gateway gets wrong. Pure and
  * deterministic, so the demo test can recompute what the chain should hold.
  */
-
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
 
 export interface DemoDevice {
   externalId: string;

@@ -1,6 +1,7 @@
 import type { DemoContext, Session } from "../story";
 import type { RegisteredDevice } from "./devices";
-import { DAY_MS, faultyReads, hourlyHistory, iso, type ReadSubmission } from "./fixtures";
+import { faultyReads, hourlyHistory, iso, type ReadSubmission } from "./fixtures";
+import { DAY_MS } from "../../../server/time/durations";
 
 export interface Rejection {
   externalId: string;

@@ -17,6 +17,7 @@ import { csvCell } from "../../devices/csv";
 import { parseReadTime } from "../../reads/readTime";
 import { csvRows, type CandidateRow, type Checked, type RowFault } from "../../storage/records";
 import type { GcAttributes } from "../attributes";
+import { HOUR_MS } from "../../time/durations";
 
 export const BUNDLE_CSV_COLUMNS = [
   "source_registry",
@@ -41,7 +42,6 @@ export const MAX_IMPORT_ROWS = 5_000;
 /** Room for MAX_IMPORT_ROWS rows of long ids and attributes. */
 export const MAX_IMPORT_BYTES = 4 * 1024 * 1024;
 
-const HOUR_MS = 3_600_000;
 const WHOLE = /^\d+$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_TEXT = 200;

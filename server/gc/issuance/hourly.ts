@@ -19,8 +19,7 @@ import { mintBundles, resumeMints, type MintDeps, type NewBundle, type ResumeSum
 import { recordAction } from "../accounts/actions";
 import { gcDeviceAccounts } from "./schema";
 import type { GcTerms } from "./terms";
-
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from "../../time/durations";
 
 export interface HourlyRequest {
   /** Devices to issue for; undefined for every assigned device (narrowed by `accountId`). */
