@@ -34,6 +34,7 @@ import type { GcAttributes } from "./attributes";
 import { dateCodeOf, formatBundleId, nextRanges, parseBundleId, type Fault } from "./bundleIds";
 import { gcAccounts, gcBundles, type GcBundleOrigin } from "./schema";
 import { gcMintBatches, gcMintItems, type GcMintBatchState } from "./issuance/schema";
+import { shareOfTransaction } from "../chain/gasShares";
 
 type Hex = `0x${string}`;
 type Batch = typeof gcMintBatches.$inferSelect;
@@ -495,10 +496,10 @@ async function signAgain(deps: MintDeps, batch: Batch, reason: string, now: numb
 /** Writes the minted token ids: the batch's first id from `VoucherRedeemed`, then consecutive by position. */
 function confirmFromReceipt(db: Db, batch: Batch, receipt: TransactionReceipt, now: number): void {
   const redeemed = parseEventLogs({ abi: REGISTRY_ABI, logs: receipt.logs, eventName: "VoucherRedeemed" });
-  const log = redeemed.find((entry) => entry.args.nonce === BigInt(batch.nonce!));
-  if (!log) throw new Error(`transaction ${receipt.transactionHash} did not redeem voucher nonce ${batch.nonce}`);
-  const firstId = log.args.firstId;
-  const gasUsed = receipt.gasUsed / BigInt(Math.max(1, redeemed.length));
+  const position = redeemed.findIndex((entry) => entry.args.nonce === BigInt(batch.nonce!));
+  if (position < 0) throw new Error(`transaction ${receipt.transactionHash} did not redeem voucher nonce ${batch.nonce}`);
+  const firstId = redeemed[position].args.firstId;
+  const gasUsed = shareOfTransaction(receipt.gasUsed, redeemed.length, position);
   db.transaction((tx) => {
     const items = tx.select().from(gcMintItems).where(eq(gcMintItems.batchId, batch.id)).all();
     for (const item of items) {

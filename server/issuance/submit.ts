@@ -14,6 +14,7 @@ import { CertificateKind, type Voucher } from "./voucherTypedData";
 import { allocateNonce } from "./nonces";
 import { signVoucher, toUnixSeconds, VOUCHER_LIFETIME_SECONDS } from "./vouchers";
 import { issuanceJobs, issuanceLeaves } from "./schema";
+import { shareOfTransaction } from "../chain/gasShares";
 
 type Hex = `0x${string}`;
 type Job = typeof issuanceJobs.$inferSelect;
@@ -264,12 +265,14 @@ function replan(db: Db, job: Job, reason: string, now: number): void {
 function confirmFromReceipt(db: Db, jobs: readonly Job[], receipt: TransactionReceipt, now: number): void {
   const redeemed = parseEventLogs({ abi: REGISTRY_ABI, logs: receipt.logs, eventName: "VoucherRedeemed" });
   const ended = parseEventLogs({ abi: REGISTRY_ABI, logs: receipt.logs, eventName: "ReservationEnded" });
-  const firstIdOfNonce = new Map(redeemed.map((log) => [log.args.nonce, log.args.firstId]));
-  const gasShare = (receipt.gasUsed * receipt.effectiveGasPrice) / BigInt(Math.max(1, redeemed.length));
+  const positionOfNonce = new Map(redeemed.map((log, position) => [log.args.nonce, position]));
+  const paidWei = receipt.gasUsed * receipt.effectiveGasPrice;
   db.transaction((tx) => {
     for (const job of jobs) {
-      const certificateId = firstIdOfNonce.get(BigInt(job.nonce!));
-      if (certificateId === undefined) throw new Error(`transaction ${receipt.transactionHash} did not redeem voucher nonce ${job.nonce}`);
+      const position = positionOfNonce.get(BigInt(job.nonce!));
+      if (position === undefined) throw new Error(`transaction ${receipt.transactionHash} did not redeem voucher nonce ${job.nonce}`);
+      const certificateId = redeemed[position].args.firstId;
+      const gasShare = shareOfTransaction(paidWei, redeemed.length, position);
       tx.update(issuanceJobs)
         .set({ state: "confirmed", certificateId: certificateId.toString(), txHash: receipt.transactionHash, gasPaidWei: gasShare.toString(), lastError: null, leaseUntil: null, updatedAt: now })
         .where(eq(issuanceJobs.id, job.id))
