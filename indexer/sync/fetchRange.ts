@@ -32,12 +32,18 @@ export class InconsistentRangeError extends Error {
 
 const HEADER_CONCURRENCY = 8;
 
-export type RawLogs = Awaited<ReturnType<ChainReader["getLogs"]>>;
+export interface RawLogs {
+  logs: Awaited<ReturnType<ChainReader["getLogs"]>>;
+  /** The hash of block `to` read before the logs were asked for: see {@link completeRange}. */
+  toHashBefore: string;
+}
 
-/** The registry's logs in blocks `from`..`to`, as the provider returns them. */
+/** The registry's logs in blocks `from`..`to`, as the provider returns them, with the hash block `to` had just before. */
 export async function requestLogs(client: ChainReader, address: Hex, from: number, to: number): Promise<RawLogs> {
+  const before = await headerAt(client, to);
+  if (!before) throw new InconsistentRangeError(`block ${to} is gone`);
   try {
-    return await client.getLogs({ address, fromBlock: BigInt(from), toBlock: BigInt(to) });
+    return { logs: await client.getLogs({ address, fromBlock: BigInt(from), toBlock: BigInt(to) }), toHashBefore: before.hash };
   } catch (error) {
     throw new GetLogsError(from, to, error);
   }
@@ -46,10 +52,12 @@ export async function requestLogs(client: ChainReader, address: Hex, from: numbe
 /**
  * Completes a range from its raw logs: decodes them and reads the headers reorg detection needs. Checks
  * that every log's block hash is its header's and that consecutive headers link by parent hash, so what
- * is returned is one view of one chain.
+ * is returned is one view of one chain. Logs alone cannot show a reorg that replaced a block without
+ * registry logs by one with some: so block `to` must also still have the hash it had before the logs
+ * were asked for. Any change inside the range changes that hash, since every block commits to its parent.
  */
 export async function completeRange(client: ChainReader, raw: RawLogs, decode: LogDecoder, from: number, to: number, windowStart: number): Promise<FetchedRange> {
-  const logs: ChainLog[] = raw.map((log) => {
+  const logs: ChainLog[] = raw.logs.map((log) => {
     const topics = log.topics as Hex[];
     return {
       blockNumber: Number(log.blockNumber),
@@ -75,6 +83,7 @@ export async function completeRange(client: ChainReader, raw: RawLogs, decode: L
       headers.set(header.number, header);
     });
   }
+  if (headers.get(to)!.hash !== raw.toHashBefore) throw new InconsistentRangeError(`block ${to} changed from ${raw.toHashBefore} while its range's logs were read`);
   for (const log of logs) {
     if (headers.get(log.blockNumber)!.hash !== log.blockHash) throw new InconsistentRangeError(`block ${log.blockNumber} is no longer ${log.blockHash}`);
   }

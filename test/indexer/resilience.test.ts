@@ -111,6 +111,27 @@ describe("indexer resilience (reorgs, crashes, reprocessing, adaptive ranges)", 
       expect(dumpMirror(database)).to.deep.equal(await freshMirror(world));
     });
 
+    it("reads a range again when the chain reorganises between its logs and its headers, even where the old blocks had no registry logs", async () => {
+      const database = world.database();
+      await syncToHead(world, database);
+      const snapshot = await network.provider.request({ method: "evm_snapshot" });
+      await network.provider.request({ method: "evm_mine" });
+      let reorganised = false;
+      // getLogs answers for the old branch (one empty block); the reorg lands before the headers are read.
+      const client = withGetLogs(world.client, async (args, real) => {
+        const logs = await real(args);
+        if (!reorganised) {
+          reorganised = true;
+          await network.provider.request({ method: "evm_revert", params: [snapshot] });
+          await issueGc(world, world.other, [7n]);
+        }
+        return logs;
+      });
+      await syncToHead(world, database, { client });
+      expect(reorganised).to.equal(true);
+      expect(dumpMirror(database)).to.deep.equal(await freshMirror(world));
+    });
+
     it("rolls everything back when even the oldest stored block is gone", async () => {
       const database = world.database();
       await syncToHead(world, database);
