@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { ZERO_ADDRESS } from "../../indexer/store/derive";
 import { CertificateKind } from "../support/registry";
-import { closeWorld, dumpMirror, indexerWorld, irecActivity, issueGc, mixedActivity, syncToHead, type IndexerWorld } from "./support";
+import { closeWorld, dumpMirror, freshMirror, indexerWorld, irecActivity, issueGc, mixedActivity, syncToHead, type IndexerWorld } from "./support";
 
 interface BalanceRow {
   holder: string;
@@ -67,6 +67,28 @@ describe("indexer mirror (events into certificates, balances, claims, lineage, r
     expect(certificates.filter((c) => c.origin === "split")).to.have.length(3);
     expect(certificates.filter((c) => c.kind === CertificateKind.DRec)).to.have.length(1);
     expect(certificates.filter((c) => c.origin === "issued").every((c) => c.voucher_nonce !== null)).to.equal(true);
+  });
+
+  it("keeps an id revoked before it was minted revoked once minted, in a later range or in the same one", async () => {
+    const { registry, admin, buyer } = world;
+    const [first] = await issueGc(world, buyer, [5n]);
+    const database = world.database();
+    await syncToHead(world, database);
+    // Revoked in one range, minted in the next; then revoked and minted again within one range.
+    await (await registry.connect(admin).revoke(first + 1n, ethers.id("withdrawn in advance"))).wait();
+    await syncToHead(world, database);
+    expect(await issueGc(world, buyer, [6n])).to.deep.equal([first + 1n]);
+    await (await registry.connect(admin).revoke(first + 2n, ethers.id("withdrawn in advance too"))).wait();
+    expect(await issueGc(world, buyer, [7n])).to.deep.equal([first + 2n]);
+    await syncToHead(world, database);
+
+    const rows = database.sqlite.prepare("SELECT id, status, revoked_reason_hash FROM chain_certificates WHERE id IN (?, ?) ORDER BY serial").all(String(first + 1n), String(first + 2n));
+    expect(rows).to.deep.equal([
+      { id: String(first + 1n), status: "revoked", revoked_reason_hash: ethers.id("withdrawn in advance") },
+      { id: String(first + 2n), status: "revoked", revoked_reason_hash: ethers.id("withdrawn in advance too") },
+    ]);
+    expect(await registry.isRevoked(first + 1n)).to.equal(true);
+    expect(dumpMirror(database)).to.deep.equal(await freshMirror(world));
   });
 
   it("mirrors I-REC certificates provisional from issuance until their serials are recorded, revocation winning, as isProvisional says", async () => {
