@@ -131,6 +131,8 @@ export const chainCertificates = sqliteTable(
     index("chain_certificates_parent").on(t.parentId),
     index("chain_certificates_status_serial").on(t.status, t.serial),
     index("chain_certificates_period").on(t.periodStart),
+    index("chain_certificates_period_end").on(t.periodEnd),
+    index("chain_certificates_origin_serial").on(t.origin, t.serial),
     index("chain_certificates_block").on(t.blockNumber),
     // Partial: only revoked certificates have an entry, so issuance does not pay for it.
     index("chain_certificates_revoked_block").on(t.revokedBlock).where(isNotNull(t.revokedBlock)),
@@ -152,7 +154,7 @@ export const chainBalances = sqliteTable(
     amount: text("amount").notNull(),
     claimed: text("claimed").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.holder, t.certificateId] }), index("chain_balances_holder_serial").on(t.holder, t.serial), index("chain_balances_certificate").on(t.certificateId)],
+  (t) => [primaryKey({ columns: [t.holder, t.certificateId] }), index("chain_balances_holder_serial").on(t.holder, t.serial), index("chain_balances_certificate").on(t.certificateId, t.holder)],
 );
 
 /**

@@ -6,12 +6,11 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/database";
 import { devices } from "../devices/schema";
-import { sdgBenefitsOf, sdgMask, type OffTaker, type SdgBenefit } from "../devices/catalogue";
-import { issuanceJobs, issuanceLeaves, type StandardState } from "../issuance/schema";
+import { sdgMask, type OffTaker, type SdgBenefit } from "../devices/catalogue";
+import { certifiedDevices, issuanceJobDevices, issuanceJobs, issuanceLeaves, type StandardState } from "../issuance/schema";
 import { confirmedWhOf, issuedWhOf } from "../issuance/progress";
 import { reservationDevices, reservations } from "../reservations/schema";
 import { wallets } from "../wallets/schema";
-import { yieldFor, yieldOverrides } from "../reads/yields";
 import { pageOf, type Page, type Position } from "../chain/pagination";
 import { SqlFilter } from "../chain/sqlFilter";
 import type { CertificateRow as ChainCertificateRow } from "../chain/views";
@@ -106,14 +105,19 @@ export function listCertificates(db: Db, scope: CertificateScope, query: Certifi
   if (query.wallet) {
     filter.add("(lower(r.wallet_address) = ? OR EXISTS (SELECT 1 FROM chain_balances b WHERE b.certificate_id = j.certificate_id AND b.holder = ?))", query.wallet, query.wallet);
   }
-  // One contributing device must match every device filter (a developer's certificates hold only its devices).
+  // One contributing device, as it was certified, must match every device filter (a developer's certificates hold only its devices).
   const device = new SqlFilter().add("l.job_id = j.id").anyOf("d.country_code", query.countryCode).anyOf("d.off_taker", query.offTaker);
   if (query.sdgBenefits) {
     const mask = sdgMask(query.sdgBenefits);
     device.add("(d.sdg_benefits & ?) = ?", mask, mask);
   }
   if (device.conditions.length > 1) {
-    filter.add(`EXISTS (SELECT 1 FROM issuance_leaves l JOIN devices d ON d.id = l.device_id ${device.where})`, ...device.params);
+    filter.add(
+      `EXISTS (SELECT 1 FROM issuance_leaves l
+         JOIN issuance_job_devices jd ON jd.job_id = l.job_id AND jd.device_id = l.device_id
+         JOIN certified_devices d ON d.id = jd.certified_device_id ${device.where})`,
+      ...device.params,
+    );
   }
   filter.after(["j.window_start", "j.id"], query.after, "desc");
   const rows = db.$client
@@ -183,18 +187,21 @@ function contributionsOf(db: Db, jobIds: string[], onlyOrganisationId: string | 
       start: issuanceLeaves.start,
       end: issuanceLeaves.end,
       wh: issuanceLeaves.wh,
-      externalId: devices.externalId,
-      projectName: devices.projectName,
-      countryCode: devices.countryCode,
-      timeZone: devices.timeZone,
+      facts: certifiedDevices.facts,
     })
     .from(issuanceLeaves)
     .innerJoin(devices, eq(devices.id, issuanceLeaves.deviceId))
+    .innerJoin(issuanceJobDevices, and(eq(issuanceJobDevices.jobId, issuanceLeaves.jobId), eq(issuanceJobDevices.deviceId, issuanceLeaves.deviceId)))
+    .innerJoin(certifiedDevices, eq(certifiedDevices.id, issuanceJobDevices.certifiedDeviceId))
     .where(where)
-    .orderBy(issuanceLeaves.jobId, devices.externalId, issuanceLeaves.start)
+    .orderBy(issuanceLeaves.jobId, sql`json_extract(${certifiedDevices.facts}, '$.externalId')`, issuanceLeaves.start)
     .all();
   const byJob = new Map<string, ContributionRecord[]>();
-  for (const { jobId, ...leaf } of rows) byJob.set(jobId, [...(byJob.get(jobId) ?? []), { ...leaf, wh: BigInt(leaf.wh) }]);
+  for (const { jobId, facts, ...leaf } of rows) {
+    const device = JSON.parse(facts) as MetadataDevice;
+    const contribution = { ...leaf, externalId: device.externalId, projectName: device.projectName, countryCode: device.countryCode, timeZone: device.timeZone, wh: BigInt(leaf.wh) };
+    byJob.set(jobId, [...(byJob.get(jobId) ?? []), contribution]);
+  }
   return byJob;
 }
 
@@ -208,39 +215,21 @@ export function metadataInputOf(db: Db, certificateId: string): MetadataInput | 
     .from(wallets)
     .where(and(eq(wallets.organisationId, record.developer.id), eq(wallets.kind, "managed")))
     .get();
-  // The group: every device this developer ever had in the reservation (in the certificate's country, for I-REC).
-  const memberFilter = and(
-    eq(reservationDevices.reservationId, reservation.id),
-    eq(devices.organisationId, record.developer.id),
-    record.countryCode === "*" ? undefined : eq(devices.countryCode, record.countryCode),
-  );
+  // The group as it was when the certificate was planned: every device this developer had in the
+  // reservation (in the certificate's country, for I-REC).
+  const groupDevices = db
+    .select({ facts: certifiedDevices.facts })
+    .from(issuanceJobDevices)
+    .innerJoin(certifiedDevices, eq(certifiedDevices.id, issuanceJobDevices.certifiedDeviceId))
+    .where(eq(issuanceJobDevices.jobId, record.jobId))
+    .all()
+    .map((row) => JSON.parse(row.facts) as MetadataDevice);
   const members = db
-    .select({ device: devices, addedAt: reservationDevices.addedAt, releasedAt: reservationDevices.releasedAt })
+    .select({ addedAt: reservationDevices.addedAt, releasedAt: reservationDevices.releasedAt })
     .from(reservationDevices)
     .innerJoin(devices, eq(devices.id, reservationDevices.deviceId))
-    .where(memberFilter)
+    .where(and(eq(reservationDevices.reservationId, reservation.id), inArray(devices.id, groupDevices.map((d) => d.id))))
     .all();
-  const overrides = yieldOverrides(db);
-  const groupDevices = new Map<string, MetadataDevice>();
-  for (const { device } of members) {
-    groupDevices.set(device.id, {
-      id: device.id,
-      externalId: device.externalId,
-      projectName: device.projectName,
-      countryCode: device.countryCode,
-      fuelCode: device.fuelCode,
-      deviceTypeCode: device.deviceTypeCode,
-      offTaker: device.offTaker,
-      deviceDescription: device.deviceDescription,
-      capacityW: device.capacityW,
-      commissioningDate: device.commissioningDate,
-      gridInterconnection: device.gridInterconnection,
-      qualityLabels: device.qualityLabels,
-      sdgBenefits: sdgBenefitsOf(device.sdgBenefits),
-      timeZone: device.timeZone,
-      yieldKwhPerKwYear: yieldFor(device, overrides),
-    });
-  }
   // The group changes when a device joins or leaves, and when the reservation ends.
   const groupUpdatedAt = Math.max(reservation.createdAt, reservation.endedAt ?? 0, ...members.flatMap((m) => [m.addedAt, m.releasedAt ?? 0]));
   const failed = db
@@ -274,7 +263,7 @@ export function metadataInputOf(db: Db, certificateId: string): MetadataInput | 
       failedWh: BigInt(failed?.wh ?? 0),
     },
     developer: { id: record.developer.id, name: record.developer.name, wallet: developerWallet?.address ?? null },
-    group: { devices: [...groupDevices.values()], updatedAt: groupUpdatedAt },
+    group: { devices: groupDevices, updatedAt: groupUpdatedAt },
     contributingDeviceIds: [...new Set(record.contributions.map((c) => c.deviceId))],
   };
 }

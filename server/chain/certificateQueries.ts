@@ -83,7 +83,9 @@ export function certificateTransfers(db: Db, id: string, limit: number, after?: 
 export function retirements(db: Db, column: "certificate_id" | "holder", value: string, reasons: RetirementReasonName[] | undefined, limit: number, after?: Position) {
   const filter = new SqlFilter()
     .add(`r.${column} = ?`, value)
-    .anyOf("r.reason", reasons?.map((name) => RETIREMENT_REASONS.indexOf(name)))
+    // Unary plus keeps SQLite on the holder's (or certificate's) index, which also gives the order, instead of
+    // the reason index, which would walk every retirement of that reason in the registry.
+    .anyOf("+r.reason", reasons?.map((name) => RETIREMENT_REASONS.indexOf(name)))
     .after(["r.block_number", "r.log_index"], after, "desc");
   const rows = db.$client
     .prepare(

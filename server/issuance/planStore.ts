@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, gt, ne, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, ne, or, sql } from "drizzle-orm";
 import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/database";
 import { devices } from "../devices/schema";
@@ -10,6 +10,8 @@ import { planReservation, type PlanDevice, type PlanRead, type PlanReservation }
 import { closedWindows } from "./windows";
 import { issuanceJobs } from "./schema";
 import { issuedWhOf } from "./progress";
+import { deviceSnapshotRecorder } from "./deviceSnapshots";
+import { yieldOverrides } from "../reads/yields";
 
 /** How far back an ended reservation still takes late reads (the seed's 12-month limit on reservations). */
 const LATE_READ_HORIZON_MS = 366 * 24 * 3_600_000;
@@ -57,6 +59,7 @@ function planOne(db: Db, client: Db["$client"], reservationId: string, now: numb
   const members = reservationMembers(db, reservationId);
   const reads = uncertifiedReads(client, members, input.startAt, windows[windows.length - 1].end);
   const plan = planReservation(input, members, reads, now);
+  const recordGroup = plan.certificates.length > 0 ? groupRecorder(db, client, members) : undefined;
   let wh = 0n;
   for (const certificate of plan.certificates) {
     const batch = db
@@ -93,9 +96,23 @@ function planOne(db: Db, client: Db["$client"], reservationId: string, now: numb
     const { leaf, part } = inserts(client);
     for (const l of certificate.leaves) leaf.run(jobId, deviceOfRef.get(l.deviceId)!, Number(l.start), Number(l.end), Number(l.wh));
     for (const p of certificate.parts) part.run(p.readId, p.start, p.end, Number(p.wh), jobId);
+    recordGroup!(jobId, certificate);
     wh += certificate.amountWh;
   }
   return { certificates: plan.certificates.length, wh };
+}
+
+/**
+ * Stores each job's device group as it is at planning (see ./deviceSnapshots.ts): the devices the
+ * developer has in the reservation, in the certificate's country when it has one.
+ */
+function groupRecorder(db: Db, client: Db["$client"], members: readonly PlanDevice[]) {
+  const rows = new Map(db.select().from(devices).where(inArray(devices.id, members.map((m) => m.id))).all().map((row) => [row.id, row]));
+  const record = deviceSnapshotRecorder(client, yieldOverrides(db));
+  return (jobId: string, certificate: { organisationId: string; countryCode: string }) => {
+    const group = members.filter((m) => m.organisationId === certificate.organisationId && (certificate.countryCode === "*" || m.countryCode === certificate.countryCode));
+    record(jobId, group.map((m) => rows.get(m.id)!));
+  };
 }
 
 function planInput(db: Db, reservation: ReservationRow): PlanReservation {

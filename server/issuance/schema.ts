@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { organisations } from "../auth/schema";
 import { devices } from "../devices/schema";
 import { meterReads } from "../reads/schema";
@@ -112,4 +112,44 @@ export const issuanceReadParts = sqliteTable(
       .references(() => issuanceJobs.id),
   },
   (t) => [uniqueIndex("issuance_read_parts_read").on(t.readId, t.partStart), index("issuance_read_parts_job").on(t.jobId)],
+);
+
+/**
+ * A device as a certificate took its generation: one row per distinct version of the fields a certificate
+ * shows (its metadata, its contributions, the list filters). Certificates read these, never the live
+ * device, so editing a device later does not rewrite what was certified.
+ */
+export const certifiedDevices = sqliteTable(
+  "certified_devices",
+  {
+    id: integer("id").primaryKey(),
+    deviceId: text("device_id")
+      .notNull()
+      .references(() => devices.id),
+    /** SHA-256 of `facts`. */
+    digest: text("digest").notNull(),
+    countryCode: text("country_code").notNull(),
+    offTaker: text("off_taker"),
+    sdgBenefits: integer("sdg_benefits").notNull(),
+    /** JSON of the certificate's view of the device (`MetadataDevice`). */
+    facts: text("facts").notNull(),
+  },
+  (t) => [uniqueIndex("certified_devices_digest").on(t.digest)],
+);
+
+/** The devices of each job's group as they were when it was planned: the contributors and the other members. */
+export const issuanceJobDevices = sqliteTable(
+  "issuance_job_devices",
+  {
+    jobId: text("job_id")
+      .notNull()
+      .references(() => issuanceJobs.id),
+    deviceId: text("device_id")
+      .notNull()
+      .references(() => devices.id),
+    certifiedDeviceId: integer("certified_device_id")
+      .notNull()
+      .references(() => certifiedDevices.id),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.deviceId] })],
 );

@@ -65,6 +65,9 @@ describe("certificates API (end to end on issued certificates)", function () {
   before(async () => {
     // Devices in three zones: KE (UTC+3), IN (UTC+5:30), NG (UTC+1). Developer 0 has KE and IN, developer 1 NG and KE.
     world = await issuanceWorld({ days: 2, developers: 2, devicesPerDeveloper: 2, countryCodes: ["KE", "IN", "NG"], hourlyWh: 1_000 });
+    // The IN device serves a health facility, the others schools: certificates show devices as they were certified.
+    const inDevice = world.devices.find((d) => d.countryCode === "IN")!.id;
+    world.api.database.db.update(devices).set({ offTaker: "HealthFacility" }).where(eq(devices.id, inDevice)).run();
     expect(await world.run()).to.include({ confirmed: 4, failed: 0 });
     await syncIndexer(world.api);
     jobs = world.api.database.db.select().from(issuanceJobs).where(eq(issuanceJobs.reservationId, world.reservationId)).all();
@@ -145,8 +148,6 @@ describe("certificates API (end to end on issued certificates)", function () {
       expect(await filtered("?countryCode=IN,NG")).to.deep.equal(all);
       expect(await filtered("?countryCode=UG")).to.deep.equal([]);
 
-      const inDevice = world.devices.find((d) => d.countryCode === "IN")!.id;
-      world.api.database.db.update(devices).set({ offTaker: "HealthFacility" }).where(eq(devices.id, inDevice)).run();
       expect(await filtered("?offTaker=HealthFacility")).to.deep.equal(first);
       expect(await filtered("?offTaker=School,HealthFacility")).to.deep.equal(all);
       // A device must match every filter at once: the IN device is no school.
@@ -420,6 +421,26 @@ describe("certificates API (end to end on issued certificates)", function () {
       expect(all.body.claims).to.deep.equal(mine.body.claims);
       const rows = world.api.database.sqlite.prepare("SELECT count(*) AS n FROM certificate_claims WHERE certificate_id = ?").get(certificate) as { n: number };
       expect(rows.n).to.equal(2);
+    });
+  });
+
+  describe("after issuance", () => {
+    it("keeps each certificate as it was certified when a device is edited later: metadata, contributions and filters", async () => {
+      const device = world.devices.find((d) => d.countryCode === "KE")!;
+      const developer = world.developers.find((d) => d.organisationId === device.organisationId)!;
+      const job = jobsOf(device.organisationId)[0];
+      const metadataBefore = await get<unknown>(undefined, `/metadata/${job.certificateId}`);
+      const itemBefore = (await list(admin, `?countryCode=KE`)).items.find((item) => item.id === job.certificateId)!;
+      expect(itemBefore).to.not.equal(undefined);
+
+      // The reservation is over and its devices released, so their certificate fields may change again.
+      const edited = await world.request(developer, "PATCH", `/devices/${device.id}`, { countryCode: "UG", projectName: "Renamed later" });
+      expect(edited.status, await edited.clone().text()).to.equal(200);
+
+      expect(await get<unknown>(undefined, `/metadata/${job.certificateId}`)).to.deep.equal(metadataBefore);
+      const itemAfter = (await list(admin, `?countryCode=KE`)).items.find((item) => item.id === job.certificateId);
+      expect(itemAfter?.contributions).to.deep.equal(itemBefore.contributions);
+      expect((await list(admin, `?countryCode=UG`)).items.map((item) => item.id)).to.not.include(job.certificateId);
     });
   });
 });
