@@ -133,4 +133,12 @@ describe("the demo (npm run demo), end to end against the local stack", () => {
     expect(exported.reduce((sum, log) => sum + log.args.amount, 0n)).to.equal(5_004_300n);
     expect(exportCsv.trim().split("\n")).to.have.length(1 + sdgcs.length);
   });
+
+  it("ends with the audit over everything, GCs included, clean", () => {
+    const { closingAudit, dRec, gcStoragePilot } = summary.stories;
+    expect(closingAudit.checks.map((c) => [c.name, c.passed, c.findings])).to.deep.equal(closingAudit.checks.map((c) => [c.name, true, 0]));
+    expect(closingAudit.passed).to.equal(true);
+    // The D-RECs, the imported GCs and the SD-GCs (split children are counted apart).
+    expect(closingAudit.totals.certificates).to.equal(dRec.issuance.certificates.length + gcStoragePilot.importedBundles.length + gcStoragePilot.sdgcs.length);
+  });
 });

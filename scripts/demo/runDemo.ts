@@ -1,6 +1,7 @@
 import { http } from "viem";
 import { connectChain } from "../../server/chain/clients";
 import type { Hex } from "../../server/config";
+import { closingAuditStory } from "./closingAuditStory";
 import { gcStoragePilotStory } from "./gcStoragePilotStory";
 import { dRecStory } from "./dRecStory";
 import { apiClient } from "./http";
@@ -9,12 +10,14 @@ import { consolePrinter, type Printer } from "./print";
 import type { DemoContext, DemoStory } from "./story";
 
 /**
- * The stories the demo walks through, in this order: the D-REC story of seed 001, then the GC storage pilot
- * of seed 000. Each one's summary appears in `DemoSummary["stories"]` and its lines in the closing summary.
+ * The stories the demo walks through, in this order: the D-REC story of seed 001, the GC storage pilot of
+ * seed 000, then the audit over both. Each one's summary appears in `DemoSummary["stories"]` and its lines
+ * in the closing summary.
  */
 export const DEMO_STORIES = {
   dRec: dRecStory,
   gcStoragePilot: gcStoragePilotStory,
+  closingAudit: closingAuditStory,
 } as const;
 
 type SummaryOf<T> = T extends DemoStory<infer S> ? S : never;

@@ -4,6 +4,7 @@ import type { EvidenceSource } from "../audit/evidenceSource";
 import { chainRef } from "../chain/refs";
 import type { EvidenceLeaf } from "./evidence";
 import { issuanceJobs, issuanceLeaves } from "./schema";
+import { publishedGcLeaves } from "../gc/evidence";
 
 /** The leaves the engine published for the certificate minted as `certificateId`, or undefined if none. */
 export function publishedLeaves(db: Db, certificateId: bigint): EvidenceLeaf[] | undefined {
@@ -18,7 +19,7 @@ export function publishedLeaves(db: Db, certificateId: bigint): EvidenceLeaf[] |
     .map((leaf) => ({ deviceId: chainRef(leaf.deviceId), start: BigInt(leaf.start), end: BigInt(leaf.end), wh: BigInt(leaf.wh) }));
 }
 
-/** The audit's view of published evidence: what the API serves, read from the same rows. */
+/** The audit's view of published evidence: what the API serves, read from the same rows (D-REC jobs, then GC bundles). */
 export function publishedEvidence(db: Db): EvidenceSource {
-  return { leavesFor: async (certificateId) => publishedLeaves(db, certificateId) };
+  return { leavesFor: async (certificateId) => publishedLeaves(db, certificateId) ?? publishedGcLeaves(db, certificateId) };
 }
