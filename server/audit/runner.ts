@@ -1,6 +1,6 @@
 import type { Address, PublicClient } from "viem";
 import type { EvidenceLeaf } from "../issuance/evidence";
-import { checkDoubleCertification } from "./checks/doubleCertification";
+import { checkDoubleCertification, dischargeKey, dischargePeriods, type PublishedDischarges } from "./checks/doubleCertification";
 import { checkEvidence } from "./checks/evidence";
 import { chainCertificateFacts, checkMirror, type MirrorSnapshot } from "./checks/mirror";
 import { checkReservations } from "./checks/reservations";
@@ -51,7 +51,7 @@ export async function runAudit(sources: AuditSources): Promise<AuditReport> {
     mirror: checkMirror(holdings, chainCertificateFacts(ledger, holdings, provisional), mirror, { blockNumber, blockHash: block.hash }),
     supply: checkSupply(ledger.flows.values(), holdings),
     evidence: evidence.findings,
-    doubleCertification: checkDoubleCertification(certificates, evidence.verified, ledger.revoked),
+    doubleCertification: checkDoubleCertification(certificates, evidence.verified, ledger.revoked, await readDischarges(sources.evidence, dischargePeriods(certificates, ledger.revoked))),
     reservations: checkReservations(certificates, ledger.reservations, evidence.verified),
   });
   return {
@@ -107,6 +107,11 @@ async function readProvisional(sources: AuditSources, ids: bigint[], blockNumber
 async function readEvidence(source: EvidenceSource, ids: bigint[]): Promise<Map<bigint, readonly EvidenceLeaf[] | undefined>> {
   const leaves = await mapConcurrently(ids, (id) => source.leavesFor(id));
   return new Map(ids.map((id, i) => [id, leaves[i]]));
+}
+
+async function readDischarges(source: EvidenceSource, periods: { device: `0x${string}`; start: bigint; end: bigint }[]): Promise<PublishedDischarges> {
+  const wh = await mapConcurrently(periods, (p) => source.dischargedWh(p.device, p.start, p.end));
+  return new Map(periods.map((p, i) => [dischargeKey(p.device, p.start, p.end), wh[i]]));
 }
 
 async function mapConcurrently<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {

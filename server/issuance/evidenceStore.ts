@@ -5,6 +5,7 @@ import { chainRef } from "../chain/refs";
 import type { EvidenceLeaf } from "./evidence";
 import { issuanceJobs, issuanceLeaves } from "./schema";
 import { publishedGcLeaves } from "../gc/evidence";
+import { publishedDischargeWh } from "../storage/evidence";
 
 /** The leaves the engine published for the certificate minted as `certificateId`, or undefined if none. */
 export function publishedLeaves(db: Db, certificateId: bigint): EvidenceLeaf[] | undefined {
@@ -21,5 +22,8 @@ export function publishedLeaves(db: Db, certificateId: bigint): EvidenceLeaf[] |
 
 /** The audit's view of published evidence: what the API serves, read from the same rows (D-REC jobs, then GC bundles). */
 export function publishedEvidence(db: Db): EvidenceSource {
-  return { leavesFor: async (certificateId) => publishedLeaves(db, certificateId) ?? publishedGcLeaves(db, certificateId) };
+  return {
+    leavesFor: async (certificateId) => publishedLeaves(db, certificateId) ?? publishedGcLeaves(db, certificateId),
+    dischargedWh: async (deviceRef, start, end) => publishedDischargeWh(db, deviceRef, start, end),
+  };
 }

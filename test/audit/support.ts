@@ -3,6 +3,7 @@ import type { EvidenceLeaf } from "../../server/issuance/evidence";
 import type { EvidenceSource } from "../../server/audit/evidenceSource";
 import type { AuditedEvent, IssuedCertificate } from "../../server/audit/ledger";
 import { KIND_SHIFT } from "../../server/audit/ledger";
+import { dischargeKey } from "../../server/audit/checks/doubleCertification";
 
 /** Hand-built inputs for the audit's pure parts. */
 
@@ -81,5 +82,12 @@ export class MapEvidenceSource implements EvidenceSource {
 
   async leavesFor(certificateId: bigint): Promise<readonly EvidenceLeaf[] | undefined> {
     return this.leaves.get(certificateId);
+  }
+
+  /** Published discharge Wh by `${deviceRef}|${start}|${end}` (see dischargeKey). */
+  readonly discharges = new Map<string, bigint>();
+
+  async dischargedWh(deviceRef: `0x${string}`, start: bigint, end: bigint): Promise<bigint | undefined> {
+    return this.discharges.get(dischargeKey(deviceRef, start, end));
   }
 }

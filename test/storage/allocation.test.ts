@@ -4,7 +4,9 @@ import { parseEventLogs, type Hex } from "viem";
 import { REGISTRY_ABI, RetirementReason } from "../../server/chain/registryAbi";
 import { gcActions, gcBundles } from "../../server/gc/schema";
 import { outboxEmails } from "../../server/notifications/schema";
-import { tableSnapshot } from "../support/api";
+import { seedOrganisation, tableSnapshot } from "../support/api";
+import { syncIndexer } from "../support/indexing";
+import type { AuditReport } from "../../server/audit/report";
 import { FIXTURE_GCS, POSITIONS_CSV, storageWorld, type StorageWorld } from "./support";
 
 const SD_GC_KIND = 2n;
@@ -156,6 +158,11 @@ describe("storage allocation and SD-GC issuance (seed 000's worked example)", fu
     expect(BigInt(firstOfHour.energyWh) + 13_700n).to.equal(1_320_000n);
     expect(fits.body.records[1].cancelledBundleId).to.not.equal(evening);
     expect(world.bundle(fits.body.records[1].cancelledBundleId).energyWh).to.equal(150_000);
+
+    // The audit agrees: two SD-GCs of one discharge hour are no double certification while they fit its SDR.
+    await syncIndexer(world.api);
+    const report = await world.call<AuditReport>(seedOrganisation(world.api, "admin"), "GET", "/audit/report");
+    expect(report.body.checks.map((c) => [c.name, c.findings])).to.deep.equal(report.body.checks.map((c) => [c.name, []]));
   });
 });
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { checkDoubleCertification } from "../../../server/audit/checks/doubleCertification";
+import { checkDoubleCertification, dischargeKey } from "../../../server/audit/checks/doubleCertification";
 import type { EvidenceLeaf } from "../../../server/issuance/evidence";
 import { HOUR, T0, bytes32, certificate, idOf, leaf } from "../support";
 
@@ -46,5 +46,47 @@ describe("audit check 4: no device-period is certified twice", () => {
     const a = gc(1, d1, T0, T0 + HOUR);
     const b = gc(2, d1, T0, T0 + HOUR);
     expect(run([a, b], [], [b.id])).to.deep.equal([]);
+  });
+
+  describe("SD-GCs, which may split one discharge hour between them", () => {
+    const storage = bytes32("battery");
+    const sdgc = (serial: number, amount: bigint, start = T0, end = T0 + HOUR) => certificate({ id: idOf(2, serial), ref: storage, amount, start, end });
+    const discharged = (wh: bigint) => new Map([[dischargeKey(storage, T0, T0 + HOUR), wh]]);
+
+    it("accepts SD-GCs of one storage device and hour that together hold no more than the published discharge", () => {
+      const [a, b] = [sdgc(1, 1_306_300n), sdgc(2, 13_700n)];
+      expect(checkDoubleCertification([a, b], new Map([[a.id, [leaf(storage, T0, T0 + HOUR, 1_306_300n)]]]), new Set(), discharged(1_320_000n))).to.deep.equal([]);
+    });
+
+    it("finds SD-GCs of one hour holding more than was discharged, naming them all", () => {
+      const [a, b] = [sdgc(1, 1_306_300n), sdgc(2, 13_701n)];
+      const findings = checkDoubleCertification([a, b], new Map(), new Set(), discharged(1_320_000n));
+      expect(findings.map((f) => [f.code, f.certificateIds])).to.deep.equal([["discharge-certified-twice", [a.id.toString(), b.id.toString()]]]);
+      expect(findings[0].message).to.include("1320001 Wh, more than the 1320000 Wh");
+    });
+
+    it("finds an SD-GC without a published discharge record, and leaves revoked ones out", () => {
+      const [a, b] = [sdgc(1, 5n), sdgc(2, 5n, T0 + HOUR, T0 + 2n * HOUR)];
+      const findings = checkDoubleCertification([a, b], new Map(), new Set([a.id]), discharged(10n));
+      expect(findings.map((f) => [f.code, f.certificateIds, f.period])).to.deep.equal([
+        ["discharge-record-missing", [b.id.toString()], { start: (T0 + HOUR).toString(), end: (T0 + 2n * HOUR).toString() }],
+      ]);
+    });
+
+    it("still finds SD-GCs whose periods overlap without being the same hour, and an SD-GC over a GC of the same device", () => {
+      const a = sdgc(1, 5n, T0, T0 + HOUR);
+      const b = sdgc(2, 5n, T0 + HOUR / 2n, T0 + HOUR + HOUR / 2n);
+      const g = gc(3, storage, T0, T0 + HOUR);
+      const all = new Map([
+        [dischargeKey(storage, T0, T0 + HOUR), 100n],
+        [dischargeKey(storage, T0 + HOUR / 2n, T0 + HOUR + HOUR / 2n), 100n],
+      ]);
+      const codes = checkDoubleCertification([a, b, g], new Map(), new Set(), all).map((f) => [f.code, f.certificateIds]);
+      expect(codes).to.have.deep.members([
+        ["device-period-certified-twice", [a.id.toString(), b.id.toString()]],
+        ["device-period-certified-twice", [g.id.toString(), a.id.toString()]],
+        ["device-period-certified-twice", [g.id.toString(), b.id.toString()]],
+      ]);
+    });
   });
 });
