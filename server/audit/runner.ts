@@ -9,6 +9,7 @@ import type { EvidenceSource } from "./evidenceSource";
 import { applyEvent, emptyLedger, type Ledger, type LoggedHolding } from "./ledger";
 import { AUDITED_EVENTS, AUDITED_VIEWS } from "./registryAbi";
 import { checkResults, type AuditReport } from "./report";
+import { DEFAULT_RANGE_POLICY, sizeAfterFailure, sizeAfterSuccess } from "../../indexer/sync/rangeSize";
 
 export interface AuditSources {
   client: PublicClient;
@@ -72,14 +73,29 @@ export async function runAudit(sources: AuditSources): Promise<AuditReport> {
   };
 }
 
-/** Fetches the registry's logs range by range and folds each range into the ledger before the next. */
+/**
+ * Fetches the registry's logs range by range and folds each range into the ledger before the next. Ranges
+ * adapt as the indexer's do: halved when the provider refuses one, grown again while they bring few logs,
+ * never longer than `maxRange`.
+ */
 async function foldLogs(sources: AuditSources, toBlock: bigint): Promise<Ledger> {
   const ledger = emptyLedger();
-  const maxRange = sources.maxRange ?? 2_000n;
-  for (let from = sources.deployBlock; from <= toBlock; from += maxRange) {
-    const to = from + maxRange - 1n < toBlock ? from + maxRange - 1n : toBlock;
-    const logs = await sources.client.getLogs({ address: sources.registryAddress, events: AUDITED_EVENTS, fromBlock: from, toBlock: to, strict: true });
+  const policy = { ...DEFAULT_RANGE_POLICY, initial: Number(sources.maxRange ?? 2_000n), max: Number(sources.maxRange ?? 2_000n) };
+  let size = policy.initial;
+  for (let from = sources.deployBlock; from <= toBlock; ) {
+    const to = from + BigInt(size) - 1n < toBlock ? from + BigInt(size) - 1n : toBlock;
+    let logs;
+    try {
+      logs = await sources.client.getLogs({ address: sources.registryAddress, events: AUDITED_EVENTS, fromBlock: from, toBlock: to, strict: true });
+    } catch (error) {
+      const smaller = sizeAfterFailure(Number(to - from) + 1, policy);
+      if (smaller === undefined) throw error;
+      size = smaller;
+      continue;
+    }
     for (const log of logs) applyEvent(ledger, log);
+    size = sizeAfterSuccess(Number(to - from) + 1, logs.length, policy);
+    from = to + 1n;
   }
   return ledger;
 }

@@ -35,6 +35,27 @@ describe("audit of a registry on the chain", () => {
     expect(report.totals).to.deep.equal({ certificates: 3, splitChildren: 3, holdings: 8, reservations: 1, revoked: 1, evidenceLeaves: 5 });
   });
 
+  it("shrinks its getLogs ranges when the provider refuses long ones, and reports the same", async () => {
+    const clean = await world.audit();
+    const refused: bigint[] = [];
+    const client = new Proxy(world.client, {
+      get(target, property, receiver) {
+        if (property !== "getLogs") return Reflect.get(target, property, receiver);
+        return (args: { fromBlock: bigint; toBlock: bigint }) => {
+          const blocks = args.toBlock - args.fromBlock + 1n;
+          if (blocks > 3n) {
+            refused.push(blocks);
+            return Promise.reject(new Error("query returned more than 3 blocks"));
+          }
+          return target.getLogs(args as Parameters<typeof target.getLogs>[0]);
+        };
+      },
+    });
+    const report = await world.audit({ client });
+    expect(refused.length).to.be.greaterThan(0);
+    expect({ ...report, generatedAt: clean.generatedAt }).to.deep.equal(clean);
+  });
+
   it("audits at the mirror's checkpoint, so activity the indexer has not seen yet is no finding", async () => {
     const { d, ids } = world;
     await (await d.registry.connect(d.buyer).safeTransferFrom(d.buyer, d.other, ids.drec, 1n, "0x")).wait();
