@@ -7,7 +7,7 @@ import { generatePrivateKey, privateKeyToAccount, privateKeyToAddress } from "vi
 import { createApp, type AppDeps, type ChainSigners } from "../server/app";
 import { scheduleIssuance } from "../server/issuance/engine";
 import { connectChain, type ChainClients } from "../server/chain/clients";
-import type { Config, Hex } from "../server/config";
+import { listeningOn, type Config, type Hex } from "../server/config";
 import { openDatabase, removeDatabaseFiles } from "../server/db/database";
 import { startIndexer } from "../indexer/startIndexer";
 import { createKeyVault, MASTER_KEY_BYTES } from "../server/wallets/vault";
@@ -35,12 +35,24 @@ type Log = (message: string) => void;
  * Starts chain (local mode only), registry, database, indexer and API, in that order. Local mode is a
  * clean slate every time: a new chain, a newly deployed registry, and a new database file.
  */
-export async function startStack(config: Config, log: Log = console.log): Promise<Stack> {
+export async function startStack(given: Config, log: Log = console.log): Promise<Stack> {
   const closers: (() => unknown)[] = [];
+  // The API stops taking requests first, though it was bound first.
+  let closeServer = async () => {};
   const stop = async () => {
+    await closeServer();
     for (const close of closers.reverse()) await close();
   };
   try {
+    // The API's port is taken first: with PORT=0 it is known only once bound, and the registry's token
+    // URIs and the emailed links name it. Until the app is ready, requests get 503.
+    let handle: (request: Request) => Response | Promise<Response> = () => new Response(null, { status: 503, headers: { "retry-after": "1" } });
+    const server = serve({ fetch: (request) => handle(request), hostname: given.api.host, port: given.api.port });
+    await once(server, "listening");
+    closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    const config = listeningOn(given, (server.address() as AddressInfo).port);
+    const apiUrl = `http://${config.api.host}:${config.api.port}`;
+
     let rpcUrl = config.chain.rpcUrl;
     if (config.local) {
       const chain = await startLocalChain(config.chain.localHost, config.chain.localPort);
@@ -63,7 +75,8 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       log,
     );
     closers.push(follower.stop);
-    await follower.syncOnce();
+    const mirrored = await follower.syncOnce();
+    log(`indexer   mirrored to block ${mirrored?.blockNumber ?? "none yet"}; polls every ${config.indexer.pollIntervalMs} ms`);
 
     // loadConfig requires MASTER_KEY outside local mode; a local database is new at every start, so a
     // master key generated per start loses no sealed key.
@@ -101,11 +114,7 @@ export async function startStack(config: Config, log: Log = console.log): Promis
       closers.push(issuance.stop);
       log(`issuance  every ${config.issuanceIntervalMs / 1000} s (POST /issuance/runs runs it now)`);
     }
-    const server = serve({ fetch: app.fetch, hostname: config.api.host, port: config.api.port });
-    await once(server, "listening");
-    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const { port } = server.address() as AddressInfo;
-    const apiUrl = `http://${config.api.host}:${port}`;
+    handle = (request) => app.fetch(request);
     log(`api       ${apiUrl}  (health: ${apiUrl}/health, docs: ${apiUrl}/docs)`);
     return { apiUrl, rpcUrl: rpcUrl!, registryAddress: registry.address, databasePath: config.databasePath, stop };
   } catch (error) {

@@ -121,16 +121,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, job: "main" | "
     chain: { rpcUrl: e.RPC_URL, localHost: e.CHAIN_HOST, localPort: e.CHAIN_PORT, registryAddress: e.REGISTRY_ADDRESS as Hex | undefined, registryDeployBlock: e.REGISTRY_DEPLOY_BLOCK },
     keys: { admin: e.ADMIN_PRIVATE_KEY as Hex | undefined, issuer: e.ISSUER_PRIVATE_KEY as Hex | undefined, recorder: e.RECORDER_PRIVATE_KEY as Hex | undefined },
     databasePath: e.DATABASE_PATH,
-    metadataBaseUrl: e.METADATA_BASE_URL ?? `http://${e.HOST}:${e.PORT}/metadata/`,
+    metadataBaseUrl: e.METADATA_BASE_URL ?? defaultMetadataBaseUrl(e.HOST, e.PORT),
     indexer: { pollIntervalMs: e.INDEXER_POLL_MS, confirmations: e.INDEXER_CONFIRMATIONS, reorgWindow: e.INDEXER_REORG_WINDOW, maxRange: e.INDEXER_MAX_RANGE },
     readRules: readRules(e.READ_DEGRADATION_PER_YEAR, e.READ_SAFETY_MARGIN),
     issuanceIntervalMs: e.ISSUANCE_INTERVAL_MS,
     accounts: {
       sessionTtlMinutes: e.SESSION_TTL_MINUTES,
       invitationTtlHours: e.INVITATION_TTL_HOURS,
-      publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, ""),
+      publicUrl: (e.PUBLIC_URL ?? defaultPublicUrl(e.HOST, e.PORT)).replace(/\/+$/, ""),
     },
     platformAdmin: e.PLATFORM_ADMIN_EMAIL && e.PLATFORM_ADMIN_PASSWORD ? { email: e.PLATFORM_ADMIN_EMAIL, password: e.PLATFORM_ADMIN_PASSWORD } : undefined,
     masterKey: e.MASTER_KEY === undefined ? undefined : parseMasterKey(e.MASTER_KEY),
+  };
+}
+
+const defaultPublicUrl = (host: string, port: number) => `http://${host}:${port}`;
+const defaultMetadataBaseUrl = (host: string, port: number) => `${defaultPublicUrl(host, port)}/metadata/`;
+
+/**
+ * The configuration once the API listens on `port`. With PORT=0 the port is known only then, so the URLs
+ * left at their defaults (emailed links, each token's `uri`) are made to name it; URLs set explicitly stay.
+ */
+export function listeningOn(config: Config, port: number): Config {
+  const { host, port: configured } = config.api;
+  if (configured !== 0) return config;
+  const rebound = (url: string, defaultFor: (host: string, port: number) => string) => (url === defaultFor(host, 0) ? defaultFor(host, port) : url);
+  return {
+    ...config,
+    api: { host, port },
+    metadataBaseUrl: rebound(config.metadataBaseUrl, defaultMetadataBaseUrl),
+    accounts: { ...config.accounts, publicUrl: rebound(config.accounts.publicUrl, defaultPublicUrl) },
   };
 }

@@ -6,6 +6,8 @@ import { loadConfig } from "../server/config";
 import { openDatabase } from "../server/db/database";
 import { readDeployment } from "../indexer/store/deployment";
 import { startStack } from "../scripts/stack";
+import { http, parseAbi } from "viem";
+import { connectChain } from "../server/chain/clients";
 
 describe("the main job's stack (local mode)", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-stack-"));
@@ -42,6 +44,28 @@ describe("the main job's stack (local mode)", () => {
       );
     } finally {
       if (!stopped) await stack.stop();
+    }
+  });
+
+  it("with PORT=0, names the port it got in the registry's token URIs and in emailed links", async () => {
+    const lines: string[] = [];
+    const stack = await startStack(config(), (line) => lines.push(line));
+    try {
+      const { publicClient } = await connectChain(http(stack.rpcUrl));
+      const uri = await publicClient.readContract({ address: stack.registryAddress, abi: parseAbi(["function uri(uint256 id) view returns (string)"]), functionName: "uri", args: [1n] });
+      expect(uri).to.equal(`${stack.apiUrl}/metadata/1`);
+      const signup = await fetch(`${stack.apiUrl}/auth/signup`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ firstName: "Port", lastName: "Zero", email: "port-zero@example.org", type: "buyer", organisationName: "Port Zero", address: "1 Loopback Lane", password: "correct horse battery staple", passwordConfirmation: "correct horse battery staple" }),
+      });
+      expect(signup.status, await signup.clone().text()).to.equal(201);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const mail = lines.find((line) => line.startsWith("mail") && line.includes("port-zero@example.org"));
+      expect(mail).to.include(`link=${stack.apiUrl}/`);
+      expect(lines.some((line) => line.startsWith("indexer   mirrored to block"))).to.equal(true);
+    } finally {
+      await stack.stop();
     }
   });
 

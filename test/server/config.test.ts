@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ConfigError, loadConfig } from "../../server/config";
+import { ConfigError, listeningOn, loadConfig } from "../../server/config";
 
 const KEY = `0x${"11".repeat(32)}`;
 const MASTER_KEY = "22".repeat(32);
@@ -127,5 +127,14 @@ describe("account configuration", () => {
     expect(problemsOf({ PLATFORM_ADMIN_EMAIL: "ops@example.org", PLATFORM_ADMIN_PASSWORD: "short" })).to.deep.equal([
       "PLATFORM_ADMIN_PASSWORD: must be at least 10 characters long",
     ]);
+  });
+
+  it("names the bound port in the URLs left at their defaults when PORT=0, and keeps explicit ones", () => {
+    const defaulted = listeningOn(loadConfig({ PORT: "0" }), 41234);
+    expect([defaulted.api.port, defaulted.accounts.publicUrl, defaulted.metadataBaseUrl]).to.deep.equal([41234, "http://127.0.0.1:41234", "http://127.0.0.1:41234/metadata/"]);
+    const explicit = listeningOn(loadConfig({ PORT: "0", PUBLIC_URL: "https://registry.example/", METADATA_BASE_URL: "https://meta.example/t/" }), 41234);
+    expect([explicit.accounts.publicUrl, explicit.metadataBaseUrl]).to.deep.equal(["https://registry.example", "https://meta.example/t/"]);
+    const fixed = loadConfig({ PORT: "3001" });
+    expect(listeningOn(fixed, 3001)).to.equal(fixed);
   });
 });
