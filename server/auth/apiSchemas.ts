@@ -6,8 +6,10 @@ import { PASSWORD_MAX_LENGTH } from "./passwordRules";
 /** Request and response shapes shared by the account routes (auth, organisation, invitations, admin). */
 
 export const EmailSchema = z.email().max(254).toLowerCase().openapi({ example: "ada@example.org", description: "Stored lower-cased" });
-// Names end up in email subjects: control characters (line breaks included) could forge headers.
-const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
+// Names end up in email subjects: control characters (line breaks included) could forge headers. The
+// class spells out Unicode's Cc category (C0, DEL, C1) without the `u` flag, which the OpenAPI pattern
+// cannot carry: its `source` is then a pattern every JSON Schema validator reads the same way.
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 export const PersonNameSchema = z.string().trim().min(1).max(100).regex(NO_CONTROL_CHARACTERS, "must not contain control characters");
 export const OrganisationNameSchema = z
   .string()

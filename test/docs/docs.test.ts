@@ -60,4 +60,24 @@ describe("GET /docs: interactive API docs served offline", () => {
       expect(body, attempt).to.not.include("root:");
     }
   });
+
+  it("publishes in /openapi.json only patterns a client can use as written, and they mean what the server checks", async () => {
+    const document = await (await api.request("GET", "/openapi.json")).json();
+    const patterns: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === "object") {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === "pattern" && typeof value === "string") patterns.push(value);
+          else walk(value);
+        }
+      }
+    };
+    walk(document);
+    expect(patterns.length).to.be.greaterThan(0);
+    for (const pattern of patterns) expect(() => new RegExp(pattern, "u"), pattern).to.not.throw();
+    const signupName = new RegExp(document.components.schemas.SignUp?.properties?.firstName?.pattern ?? patterns.find((p) => p.includes("\\u0000"))!, "u");
+    expect(["Ada Lovelace", "Wanjiru Kamau", "Zoë", "李"].every((name) => signupName.test(name))).to.equal(true);
+    expect(["a\nb", "tab\there", "c1\u0085"].some((name) => signupName.test(name))).to.equal(false);
+  });
 });
