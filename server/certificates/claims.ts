@@ -150,8 +150,9 @@ const rowById = (db: Db, id: string): ClaimRow => db.select().from(certificateCl
  * Claims from the organisation's managed wallet. The details are written (`pending`) before anything
  * leaves the platform, so a hash that reaches the chain always has its text published, even if the
  * server dies mid-way. The chain burns first: when it refuses, the row goes and nothing was redeemed
- * anywhere. Only then does an I-REC claim redeem at the I-REC registry, so the same Wh can never be
- * both redeemed there and still claimable on chain. Claims from one wallet of one certificate run one
+ * anywhere. Only then, for a certificate the I-REC registry issued, are the Wh retired there too: redeemed
+ * for an I-REC claim, cancelled as redeemed elsewhere for a D-REC one, so the same Wh can never be both
+ * burned on chain and still live at the I-REC registry. Claims from one wallet of one certificate run one
  * at a time in this process, so two of them cannot both pass the balance check.
  */
 export function claimFromManagedWallet(
@@ -167,17 +168,18 @@ export function claimFromManagedWallet(
     if (refusal) return refusal;
 
     const row = claimRow(record, claimant, "managed", account.address, request, deps.clock());
+    const owedAtIRec = record.standard.state === "issued";
     deps.db.insert(certificateClaims).values(row).run();
     try {
       const { hash } = await sendRegistryTransaction(deps, account, "claim", [account.address, id, request.amountWh, request.beneficiary, row.detailsHash as Hex]);
-      const state = request.redeemAs === "I-REC" ? "redemption-pending" : "confirmed";
+      const state = owedAtIRec ? "redemption-pending" : "confirmed";
       deps.db.update(certificateClaims).set({ state, txHash: hash, updatedAt: deps.clock().getTime() }).where(eq(certificateClaims.id, row.id)).run();
     } catch (error) {
       if (!(error instanceof RegistryRevertError)) throw error; // outcome unknown: the row stays pending, its hash findable on chain
       deps.db.delete(certificateClaims).where(eq(certificateClaims.id, row.id)).run();
       return revertRefusal(error);
     }
-    if (request.redeemAs === "I-REC") await redeemAtIRec(deps, rowById(deps.db, row.id));
+    if (owedAtIRec) await retireAtIRec(deps, rowById(deps.db, row.id));
     return { claim: rowById(deps.db, row.id) };
   });
 }
@@ -185,15 +187,17 @@ export function claimFromManagedWallet(
 type RedemptionDeps = Pick<ClaimDeps, "db" | "irec" | "clock">;
 
 /**
- * Redeems at the I-REC registry the Wh the chain already burned for `claim`, keyed by the claim's id so
- * a retry never redeems twice. A registry that fails leaves the claim `redemption-pending` with the reason:
- * the burn is final, so the redemption must be retried rather than the claim undone.
+ * Retires at the I-REC registry the Wh the chain already burned for `claim`: redeemed for the beneficiary
+ * when claimed as I-REC, cancelled as redeemed elsewhere when claimed as D-REC. Keyed by the claim's id, so
+ * a retry never retires twice. A registry that fails leaves the claim `redemption-pending` with the reason:
+ * the burn is final, so the retirement must be retried rather than the claim undone.
  */
-async function redeemAtIRec(deps: RedemptionDeps, claim: ClaimRow): Promise<boolean> {
+async function retireAtIRec(deps: RedemptionDeps, claim: ClaimRow): Promise<boolean> {
   const { beneficiary } = JSON.parse(claim.details) as ClaimDetails;
   const pending = and(eq(certificateClaims.id, claim.id), eq(certificateClaims.state, "redemption-pending"));
+  const request = { redemptionKey: claim.id, certificateId: claim.certificateId, amountWh: BigInt(claim.amountWh), beneficiary };
   try {
-    const redeemed = await deps.irec.redeem({ redemptionKey: claim.id, certificateId: claim.certificateId, amountWh: BigInt(claim.amountWh), beneficiary });
+    const redeemed = await (claim.redeemAs === "I-REC" ? deps.irec.redeem(request) : deps.irec.cancelRedeemedElsewhere(request));
     deps.db
       .update(certificateClaims)
       .set({
@@ -211,7 +215,10 @@ async function redeemAtIRec(deps: RedemptionDeps, claim: ClaimRow): Promise<bool
     // Whatever went wrong (a refusal, a timeout), the chain has burned: keep the claim for the next attempt.
     deps.db
       .update(certificateClaims)
-      .set({ error: `I-REC redemption not done yet: ${error instanceof Error ? error.message : String(error)}`, updatedAt: deps.clock().getTime() })
+      .set({
+        error: `I-REC ${claim.redeemAs === "I-REC" ? "redemption" : "cancellation"} not done yet: ${error instanceof Error ? error.message : String(error)}`,
+        updatedAt: deps.clock().getTime(),
+      })
       .where(pending)
       .run();
     return false;
@@ -219,14 +226,14 @@ async function redeemAtIRec(deps: RedemptionDeps, claim: ClaimRow): Promise<bool
 }
 
 /**
- * Retries the I-REC redemption of every claim the chain burned but the I-REC registry has not redeemed
- * (`redemption-pending`); the issuance engine calls it each run. Returns how many it completed and how
- * many still wait.
+ * Retries the I-REC redemption or cancellation of every claim the chain burned but the I-REC registry has
+ * not retired (`redemption-pending`); the issuance engine calls it each run. Returns how many it completed
+ * and how many still wait.
  */
 export async function completePendingRedemptions(deps: RedemptionDeps): Promise<{ completed: number; pending: number }> {
   const claims = deps.db.select().from(certificateClaims).where(eq(certificateClaims.state, "redemption-pending")).orderBy(asc(certificateClaims.createdAt)).all();
   let completed = 0;
-  for (const claim of claims) if (await redeemAtIRec(deps, claim)) completed += 1;
+  for (const claim of claims) if (await retireAtIRec(deps, claim)) completed += 1;
   return { completed, pending: claims.length - completed };
 }
 

@@ -1,11 +1,14 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { and, desc, eq, type SQL } from "drizzle-orm";
+import { BaseError } from "viem";
 import { requireOrganisationType, requirePermission } from "../auth/authenticate";
 import { seesAllOrganisations } from "../auth/permissions";
 import { principalOf, type AppEnv } from "../http/env";
 import { json, problemResponses, SECURED } from "../http/openapi";
 import { problem } from "../http/problem";
+import { RegistryRevertError } from "../chain/sendTransaction";
 import { runIssuance, type IssuanceDeps } from "./engine";
+import { releaseFailedJob } from "./replan";
 import { ISSUANCE_JOB_STATES, issuanceJobs } from "./schema";
 
 const RunSummarySchema = z
@@ -61,7 +64,9 @@ const jobsRoute = createRoute({
   path: "/issuance/jobs",
   tags: ["issuance"],
   summary: "Issuance jobs: one per certificate to mint, with its state and, when blocked, why",
-  description: "Developers see their organisation's jobs (the gas is theirs); administrators and auditors see all.",
+  description:
+    "Developers see their organisation's jobs (the gas is theirs); administrators and auditors see all. Filter by `state` " +
+    "(`failed` lists the jobs an administrator may release with POST /issuance/jobs/{id}/replan) and `reservationId`.",
   middleware: [requireOrganisationType("developer", "admin", "auditor"), requirePermission("certificates", "READ")] as const,
   security: SECURED,
   request: {
@@ -74,10 +79,66 @@ const jobsRoute = createRoute({
   responses: { 200: json(z.object({ jobs: z.array(JobSchema) }), "Newest first"), ...problemResponses(400, 401, 403) },
 });
 
+const replanRoute = createRoute({
+  method: "post",
+  path: "/issuance/jobs/{id}/replan",
+  tags: ["issuance"],
+  summary: "Release a failed job's Wh so the next run plans them again (platform administrators)",
+  description:
+    "A job fails on a revert no resend can fix (target exceeded, period outside the reservation, wrong signer …) and keeps " +
+    "its reads, so they are not planned into the same failure unattended. Once the cause is fixed, this voids the job's " +
+    "voucher on chain and deletes its read parts and evidence leaves; the job stays `failed`, its `lastError` noting the " +
+    "release, and the next run plans those Wh into a new job. Only for `failed` jobs (409 otherwise, and once released).",
+  middleware: [requireOrganisationType("admin"), requirePermission("certificates", "WRITE")] as const,
+  security: SECURED,
+  request: { params: z.object({ id: z.uuid({ error: "must be an issuance job UUID" }).openapi({ param: { name: "id", in: "path" } }) }) },
+  responses: { 200: json(JobSchema, "The job, still failed, with the release noted"), ...problemResponses(400, 401, 403, 404, 409, 503) },
+});
+
+type JobRow = typeof issuanceJobs.$inferSelect;
+
+function jobView(job: JobRow): z.infer<typeof JobSchema> {
+  return {
+    id: job.id,
+    reservationId: job.reservationId,
+    windowStart: new Date(job.windowStart).toISOString(),
+    windowEnd: new Date(job.windowEnd).toISOString(),
+    organisationId: job.organisationId,
+    countryCode: job.countryCode,
+    batch: job.batch,
+    state: job.state,
+    amountWh: String(job.amountWh),
+    evidenceRoot: job.evidenceRoot,
+    nonce: job.nonce === null ? null : String(job.nonce),
+    txHash: job.txHash,
+    certificateId: job.certificateId,
+    gasPaidWei: job.gasPaidWei,
+    standardState: job.standardState,
+    lastError: job.lastError,
+  };
+}
+
+const signersMissing = "The server has no issuer and recorder keys (ISSUER_PRIVATE_KEY, RECORDER_PRIVATE_KEY).";
+
 export function registerIssuance(app: OpenAPIHono<AppEnv>, deps: IssuanceDeps): void {
   app.openapi(runRoute, async (c) => {
-    if (!deps.chainSigners) return problem(c, 503, "Issuance unavailable", "The server has no issuer and recorder keys (ISSUER_PRIVATE_KEY, RECORDER_PRIVATE_KEY).");
+    if (!deps.chainSigners) return problem(c, 503, "Issuance unavailable", signersMissing);
     return c.json(await runIssuance(deps), 200);
+  });
+
+  app.openapi(replanRoute, async (c) => {
+    if (!deps.chainSigners) return problem(c, 503, "Issuance unavailable", signersMissing);
+    let outcome: Awaited<ReturnType<typeof releaseFailedJob>>;
+    try {
+      outcome = await releaseFailedJob({ ...deps, issuer: deps.chainSigners.issuer }, c.req.valid("param").id, deps.clock().getTime());
+    } catch (error) {
+      // Voiding the voucher is the only chain call, and it comes before any write.
+      if (error instanceof RegistryRevertError) return problem(c, 503, "Chain refused the platform", `The registry refused to void the job's voucher (${error.errorName}); nothing was changed.`);
+      if (error instanceof BaseError) return problem(c, 503, "Chain unavailable", "The chain did not answer; nothing was changed. Try again shortly.");
+      throw error;
+    }
+    if ("status" in outcome) return problem(c, outcome.status, outcome.title, outcome.detail);
+    return c.json(jobView(outcome.job), 200);
   });
 
   app.openapi(jobsRoute, (c) => {
@@ -94,28 +155,6 @@ export function registerIssuance(app: OpenAPIHono<AppEnv>, deps: IssuanceDeps): 
       .orderBy(desc(issuanceJobs.createdAt), desc(issuanceJobs.windowStart))
       .limit(query.limit)
       .all();
-    return c.json(
-      {
-        jobs: rows.map((job) => ({
-          id: job.id,
-          reservationId: job.reservationId,
-          windowStart: new Date(job.windowStart).toISOString(),
-          windowEnd: new Date(job.windowEnd).toISOString(),
-          organisationId: job.organisationId,
-          countryCode: job.countryCode,
-          batch: job.batch,
-          state: job.state,
-          amountWh: String(job.amountWh),
-          evidenceRoot: job.evidenceRoot,
-          nonce: job.nonce === null ? null : String(job.nonce),
-          txHash: job.txHash,
-          certificateId: job.certificateId,
-          gasPaidWei: job.gasPaidWei,
-          standardState: job.standardState,
-          lastError: job.lastError,
-        })),
-      },
-      200,
-    );
+    return c.json({ jobs: rows.map(jobView) }, 200);
   });
 }

@@ -26,8 +26,9 @@ const LEASE_MS = 5 * 60_000;
 
 /**
  * Reverts that no retry can fix: the job is marked failed with the reason, and its read parts stay taken
- * (an administrator looks at it; re-planning would only fail again). Anything else, including a period
- * the chain's clock has not reached yet, leaves the job blocked and retried.
+ * (re-planning them unattended would only fail again) until an administrator, having fixed the cause,
+ * releases them for re-planning (replan.ts). Anything else, including a period the chain's clock has not
+ * reached yet, leaves the job blocked and retried.
  */
 const FINAL_REVERTS = new Set(["TargetExceeded", "PeriodOutsideReservation", "RecipientNotBuyer", "UnknownReservation", "EmptyVoucher", "InvalidVoucherSigner"]);
 
@@ -222,21 +223,41 @@ async function sendJobs(deps: SubmitDeps, account: LocalAccount, jobs: Job[], no
 async function settleIfUsed(deps: SubmitDeps, job: Job, now: number): Promise<"confirmed" | "replanned" | "unused"> {
   const used = await deps.publicClient.readContract({ address: deps.registryAddress, abi: REGISTRY_ABI, functionName: "isVoucherUsed", args: [BigInt(job.nonce!)] });
   if (!used) return "unused";
+  const redemption = await redemptionTransaction(deps, job.nonce!);
+  if (!redemption) {
+    replan(deps.db, job, `voucher nonce ${job.nonce} was invalidated on chain without minting; re-planned`, now);
+    return "replanned";
+  }
+  const receipt = await deps.publicClient.getTransactionReceipt({ hash: redemption });
+  confirmFromReceipt(deps.db, [job], receipt, now);
+  return "confirmed";
+}
+
+/** The transaction that minted with voucher `nonce`, or undefined when the chain never did (unused, or invalidated). */
+export async function redemptionTransaction(deps: Pick<SubmitDeps, "db" | "publicClient" | "registryAddress">, nonce: number): Promise<Hex | undefined> {
   const logs = await deps.publicClient.getContractEvents({
     address: deps.registryAddress,
     abi: REGISTRY_ABI,
     eventName: "VoucherRedeemed",
-    args: { nonce: BigInt(job.nonce!) },
+    args: { nonce: BigInt(nonce) },
     fromBlock: readDeployment(deps.db)?.deployBlock ?? 0n,
     strict: true,
   });
-  if (logs.length === 0) {
-    replan(deps.db, job, `voucher nonce ${job.nonce} was invalidated on chain without minting; re-planned`, now);
-    return "replanned";
+  return logs[0]?.transactionHash;
+}
+
+/**
+ * Voids voucher `nonce` on chain from the issuer, so its signature can never mint; "used" when the chain
+ * had used the nonce already (minted with it, or voided it before).
+ */
+export async function invalidateVoucher(deps: Pick<SubmitDeps, "publicClient" | "registryAddress" | "issuer">, nonce: number): Promise<"invalidated" | "used"> {
+  try {
+    await sendRegistryTransaction(deps, deps.issuer, "invalidateVoucher", [BigInt(nonce)]);
+    return "invalidated";
+  } catch (error) {
+    if (error instanceof RegistryRevertError && error.errorName === "VoucherAlreadyUsed") return "used";
+    throw error;
   }
-  const receipt = await deps.publicClient.getTransactionReceipt({ hash: logs[0].transactionHash });
-  confirmFromReceipt(deps.db, [job], receipt, now);
-  return "confirmed";
 }
 
 /**
@@ -244,14 +265,9 @@ async function settleIfUsed(deps: SubmitDeps, job: Job, now: number): Promise<"c
  * signature could otherwise still be mined (say, from a stuck transaction) and mint a second time.
  */
 async function abandonExpired(deps: SubmitDeps, job: Job, now: number): Promise<void> {
-  try {
-    await sendRegistryTransaction(deps, deps.issuer, "invalidateVoucher", [BigInt(job.nonce!)]);
-  } catch (error) {
-    if (error instanceof RegistryRevertError && error.errorName === "VoucherAlreadyUsed") {
-      await settleIfUsed(deps, job, now);
-      return;
-    }
-    throw error;
+  if ((await invalidateVoucher(deps, job.nonce!)) === "used") {
+    await settleIfUsed(deps, job, now);
+    return;
   }
   replan(deps.db, job, `voucher nonce ${job.nonce} expired unsent; re-planned`, now);
 }

@@ -27,7 +27,16 @@ import {
   ReservationPatchSchema,
   ReservationSchema,
 } from "./apiSchemas";
-import { addOnChain, chainReservationState, createOnChain, deviceRefusal, endedOnChain, removeOnChain, reservationChainOf } from "./chain";
+import {
+  addOnChain,
+  chainFailure,
+  chainReservationState,
+  createOnChain,
+  devicesNotHeld,
+  NOT_HELD_ON_CHAIN,
+  removeOnChain,
+  reservationChainOf,
+} from "./chain";
 import { groupDevices } from "./grouping";
 import { endReservation, releaseDevicesOf } from "./release";
 import { targetWhOf, windowFaults } from "./rules";
@@ -63,7 +72,8 @@ const createReservationRoute = createRoute({
     "Buyers reserve devices of any developer organisation. Each device must be free (in no active reservation), past the " +
     "12-hour hold after its last one, reserved before only for periods ending by this one's start, and without validation " +
     "errors. Refusals name the field (`body.deviceIds.2`); nothing is written. The chain is written first; the answer " +
-    "carries the transaction hash.",
+    "carries the transaction hash. A device the chain refuses is a 409 naming it; a chain that does not answer (or refuses " +
+    "the platform's recorder key) is a 503, with nothing written.",
   security: SECURED,
   middleware: [requirePermission("reservations", "WRITE"), requireOrganisationType("buyer")] as const,
   request: jsonBody(ReservationInputSchema),
@@ -117,8 +127,11 @@ const patchReservationRoute = createRoute({
   summary: "Rename an active reservation, add devices to it or remove devices from it",
   description:
     "Window, frequency, standard, target, authority to exceed and wallet are fixed for the reservation's life (400 naming " +
-    "the field). Devices change only before the reservation's end; additions are written on chain before removals, and " +
-    "the developers of added devices are notified. A removed device is held 12 hours before another reservation may take it.",
+    "the field). Devices change only before the reservation's end. Everything is checked before anything is written: " +
+    "devices to add against the database (the chain checks them again as they are written) and, when the request also " +
+    "adds, devices to remove against the chain. Additions are written on chain before removals, and the developers of " +
+    "added devices are notified. A removed device is held 12 hours before another reservation may take it. A chain that " +
+    "does not answer is a 503; should it fail between the two writes, the answer says the additions stand.",
   security: SECURED,
   middleware: [requirePermission("reservations", "UPDATE"), requireOrganisationType("buyer")] as const,
   request: { params: IdParams, ...jsonBody(ReservationPatchSchema) },
@@ -171,14 +184,11 @@ function repeatedIds(ids: readonly string[], field: string): FieldError[] {
   });
 }
 
-/** A contract refusal about one device as a 409 naming it, or undefined for any other failure. */
-function chainRefusal(c: Context, error: unknown, deviceIds: readonly string[], field: string) {
-  const refusal = deviceRefusal(error);
-  if (!refusal) return undefined;
-  const index = deviceIds.findIndex((id) => chainRef(id) === refusal.deviceRef);
-  return problem(c, 409, "Device unavailable", "The chain refused the device; nothing was written.", [
-    { field: index < 0 ? field : `${field}.${index}`, message: refusal.message },
-  ]);
+/** A failed reservation-log call as its answer (see chainFailure); an error that is not the chain's is rethrown (500). */
+function chainProblem(c: Context, error: unknown, devices?: { ids: readonly string[]; field: string }, written?: string) {
+  const failure = chainFailure(error, devices, written);
+  if (!failure) throw error;
+  return problem(c, failure.status, failure.title, failure.detail, failure.errors);
 }
 
 /** Who may release by hand, and what: an administrator the whole reservation, a developer its own devices. */
@@ -257,9 +267,7 @@ export function registerReservations(app: OpenAPIHono<AppEnv>, deps: Reservation
         body.deviceIds.map((deviceId) => chainRef(deviceId))
       );
     } catch (error) {
-      const refused = chainRefusal(c, error, body.deviceIds, "body.deviceIds");
-      if (refused) return refused;
-      throw error;
+      return chainProblem(c, error, { ids: body.deviceIds, field: "body.deviceIds" });
     }
     db.transaction((tx) => {
       insertReservation(tx, row);
@@ -393,20 +401,34 @@ export function registerReservations(app: OpenAPIHono<AppEnv>, deps: Reservation
       return problem(c, 409, "Device unavailable", "Nothing was changed: the listed devices cannot be reserved now.", devices.unavailable);
     }
     if ((add.length > 0 || remove.length > 0) && !chain) return recorderMissing(c);
+    const removeRefs = remove.map((id) => chainRef(id));
+    if (add.length > 0 && remove.length > 0) {
+      // The addition is written first and checked by the chain as it is sent; a removal the chain would then
+      // refuse (the database and the chain disagree about a device) must be refused before that.
+      let notHeld: number[];
+      try {
+        notHeld = await devicesNotHeld(chain!, row.chainRef as Hex, removeRefs);
+      } catch (error) {
+        return chainProblem(c, error);
+      }
+      if (notHeld.length > 0) {
+        return problem(
+          c,
+          409,
+          "Device unavailable",
+          "Nothing was changed: the chain does not hold the listed devices in this reservation.",
+          notHeld.map((index) => ({ field: `body.removeDeviceIds.${index}`, message: NOT_HELD_ON_CHAIN }))
+        );
+      }
+    }
     // The new name goes in with the first change written, so a refused chain call leaves it unchanged too.
     let newName = body.name;
     const rename = (tx: DbOrTx) => {
       if (newName !== undefined) tx.update(reservations).set({ name: newName }).where(eq(reservations.id, row.id)).run();
       newName = undefined;
     };
-    const endedOnChainProblem = () =>
-      problem(
-        c,
-        409,
-        "Reservation ended on chain",
-        "The chain has ended this reservation (its target was met, or it was ended meanwhile); it can no longer change."
-      );
 
+    let addHash: string | undefined;
     if (add.length > 0) {
       let hash: string;
       try {
@@ -416,10 +438,7 @@ export function registerReservations(app: OpenAPIHono<AppEnv>, deps: Reservation
           add.map((id) => chainRef(id))
         );
       } catch (error) {
-        if (endedOnChain(error)) return endedOnChainProblem();
-        const refused = chainRefusal(c, error, add, "body.addDeviceIds");
-        if (refused) return refused;
-        throw error;
+        return chainProblem(c, error, { ids: add, field: "body.addDeviceIds" });
       }
       db.transaction((tx) => {
         rename(tx);
@@ -427,27 +446,23 @@ export function registerReservations(app: OpenAPIHono<AppEnv>, deps: Reservation
         notifyDevelopers(tx, { ...row, name: body.name ?? row.name }, add, now);
       });
       await dispatchOutbox(db, deps.mail, deps.clock);
+      addHash = hash;
     }
     if (remove.length > 0) {
       let removed: Awaited<ReturnType<typeof removeOnChain>>;
       try {
-        removed = await removeOnChain(
-          chain!,
-          row.chainRef as Hex,
-          remove.map((id) => chainRef(id))
-        );
+        removed = await removeOnChain(chain!, row.chainRef as Hex, removeRefs);
       } catch (error) {
-        if (endedOnChain(error)) return endedOnChainProblem();
-        const refused = chainRefusal(c, error, remove, "body.removeDeviceIds");
-        if (refused) return refused;
-        throw error;
+        // Only a chain that fails or changes between the two calls gets here after an addition: say what stands.
+        const written = addHash && `The devices in addDeviceIds were added (transaction ${addHash})${body.name === undefined ? "" : " and the name changed"}; send the removal again.`;
+        return chainProblem(c, error, { ids: remove, field: "body.removeDeviceIds" }, written);
       }
       db.transaction((tx) => {
         rename(tx);
         releaseReservationDevices(
           tx,
           row.id,
-          remove.map((deviceId) => ({ deviceId, releasedAt: removed.releasedAt.get(chainRef(deviceId))! })),
+          remove.map((deviceId, i) => ({ deviceId, releasedAt: removed.releasedAt.get(removeRefs[i])! })),
           removed.hash,
           "removed"
         );
@@ -462,7 +477,11 @@ export function registerReservations(app: OpenAPIHono<AppEnv>, deps: Reservation
     if (!row) return noSuchReservation(c);
     if (row.status !== "active") return problem(c, 409, "Reservation ended", `The reservation already ended at ${iso(row.endedAt!)}.`);
     if (!chain) return recorderMissing(c);
-    await endReservation(db, chain, row, "deleted");
+    try {
+      await endReservation(db, chain, row, "deleted");
+    } catch (error) {
+      return chainProblem(c, error);
+    }
     return c.json(detail(c, findReservation(db, row.id)!), 200);
   });
 
@@ -475,21 +494,25 @@ export function registerReservations(app: OpenAPIHono<AppEnv>, deps: Reservation
     if (row.status !== "active") return problem(c, 409, "Already released", `The reservation ended at ${iso(row.endedAt!)} and its devices were released.`);
     if (!chain) return recorderMissing(c);
     const now = deps.clock().getTime();
-    const over = row.endAt <= now || (await chainReservationState(chain, row.chainRef as Hex)).endedAt !== null;
-    if (!over) {
-      return problem(
-        c,
-        409,
-        "Reservation still running",
-        `The reservation runs until ${iso(row.endAt)}; its devices are released automatically then. Releasing by hand is for a release that failed.`
-      );
-    }
-    if (who === "admin") {
-      await endReservation(db, chain, row, "expired", "manual");
-    } else {
-      const own = unreleasedDevices(db, row.id, principal.organisationId).map((device) => device.id);
-      if (own.length === 0) return problem(c, 409, "Nothing to release", "None of your devices remain in this reservation.");
-      await releaseDevicesOf(db, chain, row, own);
+    try {
+      const over = row.endAt <= now || (await chainReservationState(chain, row.chainRef as Hex)).endedAt !== null;
+      if (!over) {
+        return problem(
+          c,
+          409,
+          "Reservation still running",
+          `The reservation runs until ${iso(row.endAt)}; its devices are released automatically then. Releasing by hand is for a release that failed.`
+        );
+      }
+      if (who === "admin") {
+        await endReservation(db, chain, row, "expired", "manual");
+      } else {
+        const own = unreleasedDevices(db, row.id, principal.organisationId).map((device) => device.id);
+        if (own.length === 0) return problem(c, 409, "Nothing to release", "None of your devices remain in this reservation.");
+        await releaseDevicesOf(db, chain, row, own);
+      }
+    } catch (error) {
+      return chainProblem(c, error);
     }
     return c.json(detail(c, findReservation(db, row.id)!), 200);
   });

@@ -6,7 +6,7 @@ import { certificateClaims } from "../../server/certificates/schema";
 import { RegistryRevertError, sendRegistryTransaction } from "../../server/chain/sendTransaction";
 import { IRecRegistryError, type IRecRegistry } from "../../server/issuance/irec/registry";
 import { irecSimulatedIssuances, irecSimulatedRedemptions } from "../../server/issuance/irec/schema";
-import { simulatedIRecRegistry } from "../../server/issuance/irec/simulated";
+import { REDEEMED_ELSEWHERE, simulatedIRecRegistry } from "../../server/issuance/irec/simulated";
 import { issuanceJobs } from "../../server/issuance/schema";
 import { managedWalletAccount } from "../../server/wallets/managed";
 import { tableSnapshot } from "../support/api";
@@ -18,8 +18,11 @@ class GatedIRecRegistry implements IRecRegistry {
   inner?: IRecRegistry;
   issuing = false;
   redeeming = true;
+  cancelling = true;
   requestIssuance: IRecRegistry["requestIssuance"] = (request) => (this.issuing ? this.inner!.requestIssuance(request) : Promise.reject(new IRecRegistryError("I-REC registry closed for issuance")));
   redeem: IRecRegistry["redeem"] = (request) => (this.redeeming ? this.inner!.redeem(request) : Promise.reject(new IRecRegistryError("I-REC registry closed for redemption")));
+  cancelRedeemedElsewhere: IRecRegistry["cancelRedeemedElsewhere"] = (request) =>
+    this.cancelling ? this.inner!.cancelRedeemedElsewhere(request) : Promise.reject(new IRecRegistryError("I-REC registry closed for cancellation"));
 }
 
 const RETIRED = parseAbi(["event Retired(address indexed holder, uint256 indexed id, uint8 indexed reason, uint256 amount, string beneficiary, bytes32 detailsHash)"]);
@@ -141,15 +144,54 @@ describe("certificates: I-REC reservations (provisional, serials, redemption as 
     expect([retired.args.amount, retired.args.detailsHash]).to.deep.equal([3_000n, keccak256(stringToHex(first.body.canonicalDetails))]);
   });
 
-  it("redeems as D-REC when the buyer chooses, without touching the I-REC registry", async () => {
+  it("redeems as D-REC when the buyer chooses, cancelling the same Wh's next serials at the I-REC registry as redeemed elsewhere", async () => {
     const redeemedBefore = redeemedWh();
     const before = await onChain(world.api, managed, certificate);
     const response = await claim({ amountWh: "1000", redeemAs: "D-REC" });
     expect(response.status).to.equal(201);
-    expect([response.body.state, response.body.irec]).to.deep.equal(["confirmed", null]);
+    expect(response.body).to.deep.include({ state: "confirmed", redeemAs: "D-REC", error: null });
+    expect(response.body.irec).to.deep.equal({ redemptionId: response.body.id, firstSerial: serial(5_001), lastSerial: serial(6_000) });
     const after = await onChain(world.api, managed, certificate);
     expect([before.balance - after.balance, after.claimed - before.claimed]).to.deep.equal([1_000n, 1_000n]);
+    // Those Wh are no longer live in the I-REC registry: cancelled there, with the reason and the beneficiary.
+    expect(redeemedWh()).to.equal(redeemedBefore + 1_000);
+    const cancelled = world.api.database.db.select().from(irecSimulatedRedemptions).where(eq(irecSimulatedRedemptions.id, response.body.id)).get()!;
+    expect([cancelled.amountWh, cancelled.beneficiary]).to.deep.equal([1_000, `${REDEEMED_ELSEWHERE} for Acme Ltd`]);
+    // The claim's key is the cancellation's: a redemption under it is refused, not counted twice.
+    try {
+      await irec.inner!.redeem({ redemptionKey: response.body.id, certificateId: certificate, amountWh: 1_000n, beneficiary: "Acme Ltd" });
+      expect.fail("a cancellation's key redeemed");
+    } catch (error) {
+      expect(error).to.be.instanceOf(IRecRegistryError);
+    }
+    expect(redeemedWh()).to.equal(redeemedBefore + 1_000);
+  });
+
+  it("keeps a D-REC claim whose I-REC cancellation failed redemption-pending, not confirmed, and the next run cancels it once", async () => {
+    irec.cancelling = false;
+    const redeemedBefore = redeemedWh();
+    const chainBefore = await onChain(world.api, managed, certificate);
+    const owed = await claim({ amountWh: "20", redeemAs: "D-REC" });
+    expect(owed.status, JSON.stringify(owed.body)).to.equal(201);
+    expect([owed.body.state, owed.body.irec]).to.deep.equal(["redemption-pending", null]);
+    expect(owed.body.error).to.equal("I-REC cancellation not done yet: I-REC registry closed for cancellation");
+    const chainAfter = await onChain(world.api, managed, certificate);
+    expect(chainAfter.claimed - chainBefore.claimed).to.equal(20n);
     expect(redeemedWh()).to.equal(redeemedBefore);
+    expect(await completePendingRedemptions({ db: world.api.database.db, irec, clock: world.api.clock.now })).to.deep.equal({ completed: 0, pending: 1 });
+
+    irec.cancelling = true;
+    await world.run();
+    const done = claimRow(owed.body.id);
+    expect([done.state, done.error, done.irecRedemptionId]).to.deep.equal(["confirmed", null, owed.body.id]);
+    expect(redeemedWh()).to.equal(redeemedBefore + 20);
+    await world.run();
+    expect(redeemedWh()).to.equal(redeemedBefore + 20);
+    const { body } = await get<{ claims: Claim[] }>(`/certificates/${certificate}`);
+    expect(body.claims.find((c) => c.id === owed.body.id)).to.deep.include({
+      state: "confirmed",
+      irec: { redemptionId: owed.body.id, firstSerial: done.irecFirstSerial, lastSerial: done.irecLastSerial },
+    });
   });
 
   it("keeps a claim the chain burned but the I-REC registry did not redeem as redemption-pending, and the next issuance run redeems it once", async () => {
@@ -209,11 +251,11 @@ describe("certificates: I-REC reservations (provisional, serials, redemption as 
     } finally {
       await pausing("unpause");
     }
-    // The same 10 Wh claimed again as D-REC once unpaused: retired once, never redeemed at the I-REC registry.
+    // The same 10 Wh claimed again as D-REC once unpaused: retired once on chain, and cancelled once at the I-REC registry.
     expect((await claim({ amountWh: "10", redeemAs: "D-REC" })).status).to.equal(201);
     const chainAfter = await onChain(world.api, managed, certificate);
     expect([chainBefore.balance - chainAfter.balance, chainAfter.claimed - chainBefore.claimed]).to.deep.equal([10n, 10n]);
-    expect(redeemedWh()).to.equal(redeemedBefore);
+    expect(redeemedWh()).to.equal(redeemedBefore + 10);
   });
 
   it("lets only one of two concurrent claims (D-REC 600 and I-REC 600 of 1,000 Wh) through: nothing is claimed or redeemed beyond the balance", async () => {
@@ -232,7 +274,8 @@ describe("certificates: I-REC reservations (provisional, serials, redemption as 
     expect(refused.body.title).to.equal("Insufficient balance");
     const won = answers.find((a) => a.status === 201)!;
     expect(won.body.state).to.equal("confirmed");
-    expect(redeemedWh() - redeemedBefore).to.equal(won.body.redeemAs === "I-REC" ? 600 : 0);
+    // Redeemed or cancelled, the winner's Wh left the I-REC registry's live range; the loser's did not.
+    expect(redeemedWh() - redeemedBefore).to.equal(600);
     expect(claimIds().filter((id) => !claimsBefore.includes(id))).to.deep.equal([won.body.id]);
 
     // The 400 left can be claimed once more, as I-REC; beyond that the chain refuses and nothing is redeemed.
@@ -242,8 +285,7 @@ describe("certificates: I-REC reservations (provisional, serials, redemption as 
 
     const chainAfter = await onChain(world.api, managed, certificate);
     expect([chainAfter.balance, chainAfter.claimed - chainBefore.claimed]).to.deep.equal([0n, 1_000n]);
-    const newClaims = world.api.database.db.select().from(certificateClaims).all().filter((c) => !claimsBefore.includes(c.id));
-    const dRecClaimed = newClaims.filter((c) => c.redeemAs === "D-REC").reduce((sum, c) => sum + c.amountWh, 0);
-    expect(dRecClaimed + (redeemedWh() - redeemedBefore)).to.equal(1_000);
+    // Every Wh burned on chain was retired once at the I-REC registry, whichever way it was claimed.
+    expect(redeemedWh() - redeemedBefore).to.equal(1_000);
   });
 });

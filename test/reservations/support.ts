@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
-import { getAddress, type Hex } from "viem";
+import { createPublicClient, custom, getAddress, type Hex, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
+import { createApp, type AppDeps } from "../../server/app";
 import { chainRef } from "../../server/chain/refs";
 import { REGISTRY_ABI } from "../../server/chain/registryAbi";
 import { wallets } from "../../server/wallets/schema";
@@ -136,4 +137,31 @@ export async function deviceOnChain(api: TestApi, deviceId: string): Promise<{ r
 export async function fieldErrorsOf(response: Response): Promise<string[]> {
   const body = (await response.json()) as { errors?: { field: string; message: string }[] };
   return (body.errors ?? []).map((error) => `${error.field}: ${error.message}`);
+}
+
+/**
+ * The test API's app again (same database, clock and mail) with some dependencies swapped, say a chain client
+ * that fails: a second app on the same data, so a test sets up on a working chain and one request meets the fault.
+ */
+export function apiWith(api: TestApi, overrides: Partial<AppDeps>) {
+  const app = createApp({ ...api.deps, ...overrides });
+  return (method: string, path: string, token: string, body?: unknown) =>
+    Promise.resolve(
+      app.request(path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    );
+}
+
+/**
+ * A client on `healthy`'s chain whose transport throws, as a node that went away would, whenever
+ * `failing(method)` says so for the JSON-RPC method about to be sent.
+ */
+export function failingClient(healthy: PublicClient, failing: (method: string) => boolean): PublicClient {
+  return createPublicClient({
+    chain: healthy.chain,
+    transport: custom({ request: (args) => (failing(args.method) ? Promise.reject(new Error("socket hang up")) : healthy.request(args as never)) }, { retryCount: 0 }),
+  });
 }
