@@ -20,6 +20,9 @@ import type { FetchReport, IndexReport } from "./indexerWorker";
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const CERTIFICATES_PER_VOUCHER = 500;
 const TARGET_EVENTS_PER_SECOND = 10_000;
+/** The tail: this many rounds (one per voucher, at most), each a batch transfer, a claim, a two-id retirement and a split. */
+const TAIL_ROUNDS = 100;
+const EVENTS_PER_TAIL_ROUND = 1 + 2 + 3 + 3;
 
 function runWorker<T>(args: string[]): Promise<T> {
   const child = fork(path.join(__dirname, "indexerWorker.ts"), args, { execArgv: ["--expose-gc", "--require", "ts-node/register", ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])] });
@@ -38,8 +41,9 @@ async function generate() {
   let events = 0;
   let vouchers = 0;
   const ids: bigint[] = [];
-  // Every voucher is one transaction (one block): CERTIFICATES_PER_VOUCHER + 2 events.
-  while (events < EVENTS - 1_000) {
+  // Every voucher is one transaction (one block): CERTIFICATES_PER_VOUCHER + 2 events. Issue until they
+  // and the tail the vouchers allow reach EVENTS.
+  while (events + EVENTS_PER_TAIL_ROUND * Math.min(TAIL_ROUNDS, vouchers) < EVENTS) {
     const voucher: Voucher = {
       recipient: buyer.address as `0x${string}`,
       kind: CertificateKind.GranularCertificate,
@@ -55,14 +59,14 @@ async function generate() {
     if (vouchers % 50 === 0) console.log(`  ${events.toLocaleString("en-US")} events generated`);
   }
   // A tail of everything else the registry does, so the benchmark is not issuance alone.
-  const tail = ids.slice(0, 100);
+  const tail = ids.slice(0, TAIL_ROUNDS);
   for (let i = 0; i < tail.length; i++) {
     const id = tail[i];
     await (await registry.connect(buyer).safeBatchTransferFrom(buyer.address, other.address, [id, id + 1n, id + 2n], [10n, 20n, 30n], "0x")).wait();
     await (await registry.connect(other).claim(other.address, id, 5n, `Beneficiary ${i}`, ethers.id(`claim ${i}`))).wait();
     await (await registry.connect(buyer).retireBatch(buyer.address, [id + 3n, id + 4n], [1n, 2n], 1, "", ethers.ZeroHash)).wait();
     await (await registry.connect(buyer).split(buyer.address, id + 5n, [400_000n, 300_000n])).wait();
-    events += 1 + 2 + 3 + 3;
+    events += EVENTS_PER_TAIL_ROUND;
   }
   const seconds = (Date.now() - started) / 1000;
   return { address: (await registry.getAddress()) as `0x${string}`, deployBlock, events, vouchers, seconds };
