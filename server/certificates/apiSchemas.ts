@@ -78,7 +78,7 @@ export const ClaimSchema = z
     irec: z
       .object({ redemptionId: z.string(), firstSerial: z.string(), lastSerial: z.string() })
       .nullable()
-      .openapi({ description: "What the I-REC registry redeemed for an I-REC claim, once it did; null before and for D-REC claims" }),
+      .openapi({ description: "The serials the I-REC registry retired for this claim, once it did: redeemed for an I-REC claim, cancelled as redeemed elsewhere for a D-REC claim of an I-REC-issued certificate; null before, and for certificates without I-REC serials" }),
     error: z.string().nullable().openapi({ description: "Why the I-REC registry has not redeemed a `redemption-pending` claim yet" }),
     createdAt: z.string(),
   })

@@ -109,8 +109,9 @@ const claimRoute = createRoute({
     "Burns `amountWh` from the buyer organisation's managed wallet and adds it to that wallet's claimed ledger, with the " +
     "beneficiary on chain and `detailsHash` = keccak256 of the canonical JSON of the claim details (published here). " +
     "`redeemAs: I-REC` (the certificate must be I-REC issued) then redeems the burned Wh at the I-REC registry, with the claim's " +
-    "id as idempotency key, and answers the redeemed serials in `irec`; should the I-REC registry not answer, the claim is " +
-    "`redemption-pending` (the burn stands) and the redemption is retried until it is done. Provisional certificates, amounts " +
+    "id as idempotency key, and answers the redeemed serials in `irec`; `redeemAs: D-REC` of an I-REC-issued certificate has " +
+    "the same serials cancelled there as redeemed elsewhere, so they are not live twice. Should the I-REC registry not answer, " +
+    "the claim is `redemption-pending` (the burn stands) and the call is retried until it is done. Provisional certificates, amounts " +
     "beyond the wallet's balance and anything else the chain refuses (a paused registry) get 409, with nothing burned, redeemed " +
     "or stored.\n\n" +
     "**Self-custody wallets** claim with the registry's standard call, " +
