@@ -11,6 +11,7 @@ import { closedWindows } from "./windows";
 import { issuanceJobs } from "./schema";
 import { issuedWhOf } from "./progress";
 import { deviceSnapshotRecorder } from "./deviceSnapshots";
+import { isPlanCurrent, markPlanned, newestReadId, planDigest } from "./planWatermark";
 import { yieldOverrides } from "../reads/yields";
 
 /** How far back an ended reservation still takes late reads (the seed's 12-month limit on reservations). */
@@ -54,9 +55,12 @@ function planOne(db: Db, client: Db["$client"], reservationId: string, now: numb
   const reservation = db.select().from(reservations).where(eq(reservations.id, reservationId)).get();
   if (!reservation || reservation.endReason === "target-reached") return { certificates: 0, wh: 0n };
   const input = planInput(db, reservation);
+  const members = reservationMembers(db, reservationId);
+  const watermark = { digest: planDigest(input, members, now), readId: newestReadId(client) };
+  if (isPlanCurrent(client, reservationId, reservation, watermark.digest)) return { certificates: 0, wh: 0n };
+  markPlanned(db, reservationId, watermark);
   const windows = closedWindows({ start: input.startAt, end: input.endAt }, input.frequency, now);
   if (windows.length === 0 || input.remainingWh === 0n) return { certificates: 0, wh: 0n };
-  const members = reservationMembers(db, reservationId);
   const reads = uncertifiedReads(client, members, input.startAt, windows[windows.length - 1].end);
   const plan = planReservation(input, members, reads, now);
   const recordGroup = plan.certificates.length > 0 ? groupRecorder(db, client, members) : undefined;

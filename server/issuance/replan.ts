@@ -7,6 +7,7 @@ import { count, eq } from "drizzle-orm";
 import type { Db } from "../db/database";
 import { issuanceJobs, issuanceLeaves, issuanceReadParts } from "./schema";
 import { invalidateVoucher, redemptionTransaction, type SubmitDeps } from "./submit";
+import { forgetPlan } from "./planWatermark";
 
 type Job = typeof issuanceJobs.$inferSelect;
 
@@ -43,6 +44,7 @@ export async function releaseFailedJob(
     tx.update(issuanceJobs).set({ lastError: note, updatedAt: now }).where(eq(issuanceJobs.id, jobId)).run();
     tx.delete(issuanceReadParts).where(eq(issuanceReadParts.jobId, jobId)).run();
     tx.delete(issuanceLeaves).where(eq(issuanceLeaves.jobId, jobId)).run();
+    forgetPlan(tx as unknown as Db, job.reservationId);
   });
   return { job: db.select().from(issuanceJobs).where(eq(issuanceJobs.id, jobId)).get()! };
 }

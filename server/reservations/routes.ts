@@ -259,6 +259,8 @@ export function registerReservations(app: OpenAPIHono<AppEnv>, deps: Reservation
       createdBy: principal.userId,
       createTxHash: "",
       endTxHash: null,
+      planDigest: null,
+      plannedReadId: null,
     };
     try {
       row.createTxHash = await createOnChain(

@@ -55,6 +55,12 @@ export const reservations = sqliteTable(
     createTxHash: text("create_tx_hash").notNull(),
     /** Null when the chain ended it in a transaction the platform did not send (see recordReservationEnded). */
     endTxHash: text("end_tx_hash"),
+    /**
+     * What the issuance engine last planned it from (see server/issuance/planWatermark.ts): a digest of its
+     * inputs and the newest meter read then. Null until planned, and whenever a failed job's reads are released.
+     */
+    planDigest: text("plan_digest"),
+    plannedReadId: integer("planned_read_id"),
   },
   // Buyers list their own newest first; the release job walks active ones by end time.
   (t) => [index("reservations_buyer_created").on(t.buyerOrganisationId, t.createdAt, t.id), index("reservations_status_end").on(t.status, t.endAt)]
