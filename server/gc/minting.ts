@@ -4,7 +4,8 @@
  * 1. Reserve (one immediate SQLite transaction): each bundle gets its id (seed 003 format, see
  *    {@link bundleIdParts}) and the next certificate ids of its device, and is stored `pending` with its
  *    batch (one voucher of at most {@link MINT_CERTIFICATES_PER_VOUCHER} bundles) and the batch's nonce.
- *    A (device, hour) or source id already taken refuses the whole request, and nothing is written.
+ *    A (device, hour) or source id already taken, or certificate ids past {@link MAX_CERTIFICATE_ID}, refuse
+ *    the whole request, and nothing is written.
  * 2. Sign: the issuer signs each batch's voucher, which is stored before anything is sent.
  * 3. Send: each voucher goes in its own `issueBatch`, from the account's managed key (a self-custody
  *    account's mints are sent by the issuer: anyone may submit a voucher, and the account holds no key
@@ -24,7 +25,6 @@ import type { KeyVault } from "../wallets/vault";
 import { devices } from "../devices/schema";
 import { REGISTRY_ABI } from "../chain/registryAbi";
 import { RegistryRevertError, sendRegistryTransaction } from "../chain/sendTransaction";
-import { chainRef } from "../chain/refs";
 import { readDeployment } from "../../indexer/store/deployment";
 import { allocateNonce } from "../issuance/nonces";
 import { signVoucher, toUnixSeconds, VOUCHER_LIFETIME_SECONDS } from "../issuance/vouchers";
@@ -35,6 +35,7 @@ import { dateCodeOf, formatBundleId, nextRanges, parseBundleId, type Fault } fro
 import { gcAccounts, gcBundles, type GcBundleOrigin } from "./schema";
 import { gcMintBatches, gcMintItems, type GcMintBatchState } from "./issuance/schema";
 import { shareOfTransaction } from "../chain/gasShares";
+import { gcEvidenceLeaf } from "./evidence";
 
 type Hex = `0x${string}`;
 type Batch = typeof gcMintBatches.$inferSelect;
@@ -44,6 +45,11 @@ type Batch = typeof gcMintBatches.$inferSelect;
  * an event); at 200 the transaction's fixed costs are a small share and it stays far below a block.
  */
 export const MINT_CERTIFICATES_PER_VOUCHER = 200;
+/**
+ * The highest certificate id a device's bundles may reach: the database keeps ids (and Wh) as SQLite integers
+ * read into JavaScript numbers, exact only up to 2^53 − 1.
+ */
+export const MAX_CERTIFICATE_ID = BigInt(Number.MAX_SAFE_INTEGER);
 /** How long a run owns the batches it is sending; a run that died releases them when this passes. */
 const LEASE_MS = 5 * 60_000;
 /** Rows per INSERT, below SQLite's bound on statement variables. */
@@ -232,10 +238,25 @@ export function reserveBundles(db: Db, request: MintRequest, now: number): Reser
       const missing = bundles.flatMap((bundle, i) => (deviceOf.has(bundle.deviceId) ? [] : [{ field: `bundles[${i}].deviceId`, message: `no device ${bundle.deviceId}` }]));
       if (missing.length > 0) throw new MintRejectedError(404, missing);
 
-      const kind = KIND_OF_ORIGIN[request.origin];
       const lastEnd = new Map<string, bigint | null>();
+      const ranges = bundles.map((bundle) => {
+        if (!lastEnd.has(bundle.deviceId)) {
+          const row = tx.select({ end: max(gcBundles.rangeEnd) }).from(gcBundles).where(eq(gcBundles.deviceId, bundle.deviceId)).get();
+          lastEnd.set(bundle.deviceId, row?.end == null ? null : BigInt(row.end));
+        }
+        const [range] = nextRanges(lastEnd.get(bundle.deviceId)!, [bundle.energyWh]);
+        lastEnd.set(bundle.deviceId, range.end);
+        return range;
+      });
+      const beyond = ranges.flatMap((range, i) =>
+        range.end > MAX_CERTIFICATE_ID
+          ? [{ field: `bundles[${i}].energyWh`, message: `would take the device's certificate ids to ${range.end}, past ${MAX_CERTIFICATE_ID}, the highest the registry stores exactly` }]
+          : [],
+      );
+      if (beyond.length > 0) throw new MintRejectedError(400, beyond);
+
+      const kind = KIND_OF_ORIGIN[request.origin];
       const sequences = new Sequences(tx);
-      const reserved: ReservedBundle[] = [];
       const batchIds: string[] = [];
       for (let i = 0; i < bundles.length; i += MINT_CERTIFICATES_PER_VOUCHER) {
         const batchId = randomUUID();
@@ -244,16 +265,11 @@ export function reserveBundles(db: Db, request: MintRequest, now: number): Reser
         tx.insert(gcMintBatches).values({ id: batchId, accountId: request.accountId, kind, state: "planned", size, nonce: Number(nonce), createdAt: now, updatedAt: now }).run();
         batchIds.push(batchId);
       }
-      bundles.forEach((bundle, i) => {
-        if (!lastEnd.has(bundle.deviceId)) {
-          const row = tx.select({ end: max(gcBundles.rangeEnd) }).from(gcBundles).where(eq(gcBundles.deviceId, bundle.deviceId)).get();
-          lastEnd.set(bundle.deviceId, row?.end == null ? null : BigInt(row.end));
-        }
-        const [range] = nextRanges(lastEnd.get(bundle.deviceId)!, [bundle.energyWh]);
-        lastEnd.set(bundle.deviceId, range.end);
+      const reserved = bundles.map((bundle, i): ReservedBundle => {
         const parts = bundleIdParts(deviceOf.get(bundle.deviceId)!, request.origin, bundle.startAt);
         const id = formatBundleId({ ...parts, sequence: sequences.next(parts, bundle.energyWh), energyWh: bundle.energyWh });
-        reserved.push({ id, deviceId: bundle.deviceId, startAt: bundle.startAt, endAt: bundle.endAt, energyWh: bundle.energyWh, rangeStart: range.start, rangeEnd: range.end, batchId: batchIds[Math.floor(i / MINT_CERTIFICATES_PER_VOUCHER)] });
+        const batchId = batchIds[Math.floor(i / MINT_CERTIFICATES_PER_VOUCHER)];
+        return { id, deviceId: bundle.deviceId, startAt: bundle.startAt, endAt: bundle.endAt, energyWh: bundle.energyWh, rangeStart: ranges[i].start, rangeEnd: ranges[i].end, batchId };
       });
 
       for (let i = 0; i < reserved.length; i += INSERT_CHUNK) {
@@ -270,9 +286,10 @@ export function reserveBundles(db: Db, request: MintRequest, now: number): Reser
                 status: "pending" as const,
                 startAt: bundle.startAt,
                 endAt: bundle.endAt,
-                energyWh: safeNumber(bundle.energyWh),
-                rangeStart: safeNumber(bundle.rangeStart),
-                rangeEnd: safeNumber(bundle.rangeEnd),
+                // Exact: every range ends by MAX_CERTIFICATE_ID, and a bundle's energy is its range's size.
+                energyWh: Number(bundle.energyWh),
+                rangeStart: Number(bundle.rangeStart),
+                rangeEnd: Number(bundle.rangeEnd),
                 attributes: source.attributes,
                 sourceRegistry: source.sourceRegistry ?? null,
                 sourceId: source.sourceId ?? null,
@@ -543,18 +560,12 @@ export function voucherOf(db: Db, batch: Pick<Batch, "id" | "accountId" | "kind"
     nonce: BigInt(batch.nonce!),
     deadline: BigInt(batch.deadline!),
     certificates: rows.map((row) => {
-      const ref = chainRef(row.deviceId);
-      const [start, end, amount] = [toUnixSeconds(row.startAt), toUnixSeconds(row.endAt), BigInt(row.energyWh)];
-      return { ref, amount, start, end, evidence: buildEvidenceTree([{ deviceId: ref, start, end, wh: amount }]).root };
+      const leaf = gcEvidenceLeaf(row);
+      return { ref: leaf.deviceId, amount: leaf.wh, start: leaf.start, end: leaf.end, evidence: buildEvidenceTree([leaf]).root };
     }),
   };
 }
 
 function report(batch: Batch): BatchReport {
   return { id: batch.id, state: batch.state, size: batch.size, txHash: batch.txHash, lastError: batch.lastError };
-}
-
-function safeNumber(value: bigint): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${value} is beyond the integers the database stores exactly`);
-  return Number(value);
 }

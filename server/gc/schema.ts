@@ -71,6 +71,11 @@ export const gcWhitelist = sqliteTable(
       .notNull()
       .references(() => users.id),
     txHash: text("tx_hash"),
+    /**
+     * When the removal of a self-custody account's entry was asked for: the holder sends it, and the chain
+     * accepts the sender until then, so the entry stays until chain-sync sees the removal on chain.
+     */
+    removalRequestedAt: integer("removal_requested_at"),
   },
   (t) => [uniqueIndex("gc_whitelist_pair").on(t.accountId, t.senderAccountId)],
 );

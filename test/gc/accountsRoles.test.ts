@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { allPermissions, type OrganisationType, type Principal } from "../../server/auth/permissions";
 import { accountAccess, ACCOUNT_OPERATIONS, operationsOf, type AccountOperation } from "../../server/gc/accounts/roles";
-import { whitelistFaults } from "../../server/gc/accounts/whitelist";
+import { whitelistFaults, whitelistRefusal } from "../../server/gc/accounts/whitelist";
 import type { GcRole } from "../../server/gc/schema";
 
 const OWNER = "org-owner";
@@ -61,15 +61,23 @@ describe("GC account roles (pure policy)", () => {
 
 describe("whitelist change faults (pure)", () => {
   const account = { id: "a" };
-  const known = new Set(["a", "b", "c", "d"]);
-  const listed = new Set(["c"]);
+  const known = new Set(["a", "b", "c", "d", "e"]);
+  const listed = new Set(["c", "e"]);
+  const removing = new Set(["e"]);
 
   it("accepts adding unlisted accounts and removing listed ones", () => {
-    expect(whitelistFaults(account, { add: ["b", "d"], remove: ["c"] }, known, listed)).to.deep.equal([]);
+    expect(whitelistFaults(account, { add: ["b", "d"], remove: ["c"] }, known, listed, removing)).to.deep.equal([]);
+  });
+
+  it("takes adding back a sender whose removal is pending (cancelling it), but not removing it twice", () => {
+    expect(whitelistFaults(account, { add: ["e"], remove: [] }, known, listed, removing)).to.deep.equal([]);
+    expect(whitelistFaults(account, { add: [], remove: ["e"] }, known, listed, removing)).to.deep.equal([
+      { field: "body.remove[0]", message: "is being removed already: the holder's removal is not on chain yet (POST /gc/accounts/{id}/chain-sync once it is)" },
+    ]);
   });
 
   it("names every faulty entry by its place in the body", () => {
-    expect(whitelistFaults(account, { add: ["a", "x", "c", "b"], remove: ["b", "d"] }, known, listed)).to.deep.equal([
+    expect(whitelistFaults(account, { add: ["a", "x", "c", "b"], remove: ["b", "d"] }, known, listed, removing)).to.deep.equal([
       { field: "body.add[0]", message: "is the account itself" },
       { field: "body.add[1]", message: "no such account" },
       { field: "body.add[2]", message: "is on the whitelist already" },
@@ -79,6 +87,30 @@ describe("whitelist change faults (pure)", () => {
   });
 
   it("refuses an empty change", () => {
-    expect(whitelistFaults(account, { add: [], remove: [] }, known, listed)).to.deep.equal([{ field: "body", message: "names no account to add or remove" }]);
+    expect(whitelistFaults(account, { add: [], remove: [] }, known, listed, removing)).to.deep.equal([{ field: "body", message: "names no account to add or remove" }]);
+  });
+});
+
+describe("whether an account accepts a transfer: its whitelist and its on-chain allowlist (pure)", () => {
+  const target = { name: "Trader" };
+  const listed = { removalPending: false };
+  const removing = { removalPending: true };
+  const verdict = (entry: { removalPending: boolean } | undefined, enabled: boolean, allowed: boolean) => whitelistRefusal(target, entry, { enabled, allowed })?.title ?? "accepted";
+
+  it("accepts only a sender both list, into an account whose allowlist is on", () => {
+    expect(verdict(listed, true, true)).to.equal("accepted");
+    expect(verdict(undefined, true, true)).to.equal("Not whitelisted");
+    expect(verdict(listed, true, false)).to.equal("Whitelist entry not on chain");
+    expect(verdict(listed, false, true)).to.equal("Target account not ready");
+    expect(verdict(listed, false, false)).to.equal("Whitelist entry not on chain");
+  });
+
+  it("keeps accepting a sender whose removal the chain has not seen, as the chain does, and refuses it once it has", () => {
+    expect(verdict(removing, true, true)).to.equal("accepted");
+    expect(verdict(removing, true, false)).to.equal("Not whitelisted");
+  });
+
+  it("names the target account field", () => {
+    expect(whitelistRefusal(target, undefined, { enabled: true, allowed: true })).to.deep.include({ status: 409, errors: [{ field: "body.targetAccountId", message: "does not accept transfers from the source account" }] });
   });
 });

@@ -24,7 +24,7 @@ export interface AccountView {
   yourRoles: string[];
   yourOperations: string[];
   users: { userId: string; roles: string[] }[];
-  whitelist: { accountId: string; txHash: string | null }[];
+  whitelist: { accountId: string; txHash: string | null; removalPending: boolean }[];
 }
 
 export interface BundleView {

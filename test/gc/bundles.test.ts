@@ -332,6 +332,90 @@ describe("GC bundle operations (/gc/bundles)", function () {
       expect((await transfer()).status).to.equal(200);
       expect(await world.balanceOf(wallet.address, world.bundle(id).tokenId!)).to.equal(300n);
     });
+
+    /** A managed producer with bundles, and a self-custody receiver whose holder has turned its allowlist on and listed the producer on chain. */
+    async function selfCustodyReceiver(label: string) {
+      const producer = await world.createAccount(world.developer, { name: `${label} producer ${Math.random()}` });
+      const wallet = await world.boundWallet(world.buyer);
+      const receiver = (await world.call(world.buyer, "POST", "/gc/accounts", { name: `${label} ${Math.random()}`, custody: "self", address: wallet.address })).body.account as AccountView;
+      const holder = privateKeyToAccount(wallet.key);
+      const holderSends = (fn: "setTransferAllowlistEnabled" | "setAllowedSenders", args: [boolean] | [Hex[], boolean]) => sendRegistryTransaction(world.api.deps, holder, fn, args as never);
+      await holderSends("setTransferAllowlistEnabled", [true]);
+      expect((await world.call(world.buyer, "POST", `/gc/accounts/${receiver.id}/whitelist`, { add: [producer.id] })).status).to.equal(200);
+      const listing = await holderSends("setAllowedSenders", [[producer.address], true]);
+      const ids = await world.mint(producer.id, hours(3, 100));
+      const transfer = (id: string) => world.call(world.developer, "POST", "/gc/bundles/transfer", { sourceAccountId: producer.id, targetAccountId: receiver.id, bundleIds: [id] });
+      const sync = async () => (await world.call(world.buyer, "POST", `/gc/accounts/${receiver.id}/chain-sync`)).body as { account: AccountView; pendingCalls: unknown[] };
+      return { producer, receiver, ids, transfer, sync, holderSends, listingHash: listing.hash };
+    }
+    const callOf = (function_: "setAllowedSenders" | "setTransferAllowlistEnabled", args: Record<string, unknown>) => ({
+      function: function_ === "setAllowedSenders" ? "setAllowedSenders(address[] senders, bool allowed)" : "setTransferAllowlistEnabled(bool enabled)",
+      args,
+    });
+
+    it("keeps a self-custody account's removal pending until the chain shows it; then the API and a direct transfer refuse the sender", async () => {
+      const { producer, receiver, ids, transfer, sync, holderSends } = await selfCustodyReceiver("leaving");
+      const removeCall = callOf("setAllowedSenders", { senders: [producer.address], allowed: false });
+      const removal = await world.call(world.buyer, "POST", `/gc/accounts/${receiver.id}/whitelist`, { remove: [producer.id] });
+      expect(removal.status, JSON.stringify(removal.body)).to.equal(200);
+      expect(removal.body.entries.map((e: { accountId: string; removalPending: boolean }) => [e.accountId, e.removalPending])).to.deep.equal([[producer.id, true]]);
+      expect(removal.body.pendingCalls).to.deep.equal([removeCall]);
+      expect((await world.call(world.buyer, "POST", `/gc/accounts/${receiver.id}/whitelist`, { remove: [producer.id] })).status).to.equal(400);
+
+      // The holder has not sent it: the chain still accepts the producer, and so does the API; chain-sync keeps it pending.
+      const pending = await sync();
+      expect([pending.pendingCalls, pending.account.whitelist.map((e) => e.removalPending)]).to.deep.equal([[removeCall], [true]]);
+      expect((await transfer(ids[0])).status).to.equal(200);
+
+      const { hash } = await holderSends("setAllowedSenders", [[producer.address], false]);
+      // The API reads the chain, so it refuses at once, before any sync, and logs the attempt.
+      const refused = await transfer(ids[1]);
+      expect([refused.status, refused.body.title]).to.deep.equal([409, "Not whitelisted"]);
+      const [failed] = await actions(producer);
+      expect(failed).to.include({ action: "transfer", outcome: "failed" });
+      // The chain refuses a direct transfer from the removed sender.
+      const row = world.api.database.db.select().from(gcAccounts).where(eq(gcAccounts.id, producer.id)).get()!;
+      const producerKey = privateKeyToAccount(world.api.deps.vault.open(producer.id, row.sealedKey!));
+      let error: unknown;
+      await sendRegistryTransaction(world.api.deps, producerKey, "safeTransferFrom", [producer.address, receiver.address, BigInt(world.bundle(ids[2]).tokenId!), 100n, "0x"]).catch((caught) => (error = caught));
+      expect((error as RegistryRevertError).errorName).to.equal("SenderNotAllowlisted");
+
+      // Chain-sync sees the removal: the entry goes, logged with the holder's transaction.
+      const applied = await sync();
+      expect([applied.pendingCalls, applied.account.whitelist]).to.deep.equal([[], []]);
+      const log = (await world.call(world.buyer, "GET", `/gc/accounts/${receiver.id}/actions?action=whitelist.removed`)).body.items;
+      expect(log.map((a: { txHash: string; userId: string; details: unknown }) => [a.txHash, a.userId, a.details])).to.deep.equal([[hash, world.buyer.userId, { removed: [producer.id] }]]);
+      expect((await transfer(ids[1])).body.title).to.equal("Not whitelisted");
+      expect(world.bundle(ids[1]).accountId).to.equal(producer.id);
+    });
+
+    it("follows the chain for a self-custody holder's own calls: a listing never synced, an allowlist turned off, a listing taken back", async () => {
+      const { producer, receiver, ids, transfer, sync, holderSends, listingHash } = await selfCustodyReceiver("own calls");
+      // Listed on chain but never synced: the recorded entry has no transaction, yet the chain accepts the producer.
+      expect((await world.call(world.buyer, "GET", `/gc/accounts/${receiver.id}/whitelist`)).body.entries[0].txHash).to.equal(null);
+      expect((await transfer(ids[0])).status).to.equal(200);
+
+      const { hash: offHash } = await holderSends("setTransferAllowlistEnabled", [false]);
+      expect(offHash).to.match(/^0x/);
+      const refused = await transfer(ids[1]);
+      expect([refused.status, refused.body.title]).to.deep.equal([409, "Target account not ready"]);
+      expect((await actions(producer))[0]).to.include({ action: "transfer", outcome: "failed" });
+      const off = await sync();
+      expect(off.account.allowlist).to.deep.equal({ enabled: false, txHash: null });
+      expect(off.pendingCalls).to.deep.equal([callOf("setTransferAllowlistEnabled", { enabled: true })]);
+      expect(off.account.whitelist.map((e) => e.txHash)).to.deep.equal([listingHash]);
+
+      const { hash: onHash } = await holderSends("setTransferAllowlistEnabled", [true]);
+      expect((await sync()).account.allowlist).to.deep.equal({ enabled: true, txHash: onHash });
+      expect((await transfer(ids[1])).status).to.equal(200);
+
+      // The holder takes the listing back without asking the API: refused at once, and chain-sync asks for it again.
+      await holderSends("setAllowedSenders", [[producer.address], false]);
+      expect((await transfer(ids[2])).body.title).to.equal("Whitelist entry not on chain");
+      const unlisted = await sync();
+      expect(unlisted.pendingCalls).to.deep.equal([callOf("setAllowedSenders", { senders: [producer.address], allowed: true })]);
+      expect(unlisted.account.whitelist.map((e) => [e.txHash, e.removalPending])).to.deep.equal([[null, false]]);
+    });
   });
 
   describe("cancel and claim", () => {

@@ -144,8 +144,90 @@ describe("GC import from CSV (API)", function () {
     );
     expect(response.status).to.equal(409);
     const errors = ((await response.json()) as Problem).errors!;
-    expect(errors.map((e) => e.field)).to.deep.equal(["body.lines[2].source_id", "body.lines[3].certificate_range_start", "body.lines[4].production_start"]);
-    expect(errors[1].message).to.match(/^overlaps certificate ids 500001-501000 imported before/);
+    expect(errors.map((e) => e.field)).to.deep.equal(["body.lines[2].source_id", "body.lines[2].production_start", "body.lines[3].certificate_range_start", "body.lines[4].production_start"]);
+    expect(errors[2].message).to.match(/^overlaps certificate ids 500001-501000 imported before/);
+    expect(tableSnapshot(world.api)).to.deep.equal(before);
+  });
+
+  it("refuses energy the device could not have produced in the period, naming energy_wh and the bound (400), writing nothing", async () => {
+    // The device has 12.5 kW: 12,500 Wh in an hour, 6,250 in half an hour.
+    const halfHour = world.dayStart - 40 * 24 * HOUR_MS;
+    const before = tableSnapshot(world.api);
+    const response = await post(
+      csv(
+        row({ energy_wh: "12501", certificate_range_start: "800001", certificate_range_end: "812501" }),
+        row({ production_start: new Date(halfHour).toISOString(), production_end: new Date(halfHour + HOUR_MS / 2).toISOString(), energy_wh: "6251", certificate_range_start: "820001", certificate_range_end: "826251" }),
+      ),
+    );
+    expect(response.status).to.equal(400);
+    expect(((await response.json()) as Problem).errors).to.deep.equal([
+      { field: "body.lines[2].energy_wh", message: "is more than the device can produce in the period: at most 12500 Wh (its 12.5 kW × 3600 s ÷ 3600 s/h × 1000 Wh/kWh, rounded down)" },
+      { field: "body.lines[3].energy_wh", message: "is more than the device can produce in the period: at most 6250 Wh (its 12.5 kW × 1800 s ÷ 3600 s/h × 1000 Wh/kWh, rounded down)" },
+    ]);
+    expect(tableSnapshot(world.api)).to.deep.equal(before);
+    // At the bound exactly is possible.
+    expect((await post(csv(row({ energy_wh: "12500", certificate_range_start: "830001", certificate_range_end: "842500" })))).status).to.equal(201);
+  });
+
+  it("answers 400, not 500, for rows of quadrillions of Wh, whose certificate ids would pass what the registry stores exactly", async () => {
+    const before = tableSnapshot(world.api);
+    const huge = { energy_wh: "5000000000000000", certificate_range_start: "1", certificate_range_end: "5000000000000000" };
+    const response = await post(csv(row(huge), row({ ...huge, source_registry: "Other" })));
+    expect(response.status).to.equal(400);
+    const errors = ((await response.json()) as Problem).errors!;
+    expect(errors.map((e) => e.field)).to.deep.equal(["body.lines[2].energy_wh", "body.lines[3].energy_wh"]);
+    expect(errors[0].message).to.match(/^is more than the device can produce in the period: at most 12500 Wh/);
+    expect(tableSnapshot(world.api)).to.deep.equal(before);
+
+    // Within the capacity, but past the last certificate id the registry stores exactly for the device.
+    const crowded = await world.createDevice({ externalId: "FX-CROWDED" });
+    expect((await post(csv(row({ device_id: "FX-CROWDED" })))).status).to.equal(201);
+    world.api.database.sqlite.prepare("update gc_bundles set range_start = ?, range_end = ? where device_id = ?").run(Number.MAX_SAFE_INTEGER - 1_998, Number.MAX_SAFE_INTEGER - 999, crowded);
+    const beforeFull = tableSnapshot(world.api);
+    const full = await post(csv(row({ device_id: "FX-CROWDED" })));
+    expect(full.status).to.equal(400);
+    expect(((await full.json()) as Problem).errors).to.deep.equal([
+      { field: "body.lines[2].energy_wh", message: "would take the device's certificate ids to 9007199254740992, past 9007199254740991, the highest the registry stores exactly" },
+    ]);
+    expect(tableSnapshot(world.api)).to.deep.equal(beforeFull);
+  });
+
+  it("refuses two rows of one device and hour in the file, whatever their registries, ids and certificate ranges (400)", async () => {
+    const hour = world.dayStart - 50 * 24 * HOUR_MS;
+    const period = { production_start: new Date(hour).toISOString(), production_end: new Date(hour + HOUR_MS).toISOString() };
+    const before = tableSnapshot(world.api);
+    const response = await post(
+      csv(
+        row({ ...period, certificate_range_start: "900001", certificate_range_end: "901000" }),
+        row({ ...period, source_registry: "Other", certificate_range_start: "1", certificate_range_end: "1000" }),
+      ),
+    );
+    expect(response.status).to.equal(400);
+    expect(((await response.json()) as Problem).errors).to.deep.equal([
+      { field: "body.lines[3].production_start", message: `overlaps the production period of line 2 (${period.production_start} to ${period.production_end}) for the same device` },
+    ]);
+    expect(tableSnapshot(world.api)).to.deep.equal(before);
+  });
+
+  it("refuses a row overlapping an earlier import's period for the device from another source (409), naming the original bundle, not its split children", async () => {
+    const hour = world.dayStart - 60 * 24 * HOUR_MS;
+    const first = await post(csv(row({ production_start: new Date(hour).toISOString(), production_end: new Date(hour + HOUR_MS).toISOString() })));
+    expect(first.status).to.equal(201);
+    const original = ((await first.json()) as Imported).bundles[0];
+    const split = await world.api.request("POST", `/gc/bundles/${original.id}/split`, { token: trader.token, body: { amounts: ["400", "600"] } });
+    expect(split.status, await split.clone().text()).to.equal(201);
+
+    const before = tableSnapshot(world.api);
+    const response = await post(
+      csv(row({ source_registry: "Other", production_start: new Date(hour + 30 * 60_000).toISOString(), production_end: new Date(hour + 60 * 60_000).toISOString(), energy_wh: "500", certificate_range_start: "1", certificate_range_end: "500" })),
+    );
+    expect(response.status).to.equal(409);
+    expect(((await response.json()) as Problem).errors).to.deep.equal([
+      {
+        field: "body.lines[2].production_start",
+        message: `overlaps the production period of bundle ${original.id} (${new Date(hour).toISOString()} to ${new Date(hour + HOUR_MS).toISOString()}), imported before for the device`,
+      },
+    ]);
     expect(tableSnapshot(world.api)).to.deep.equal(before);
   });
 

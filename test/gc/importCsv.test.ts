@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { BUNDLE_CSV_COLUMNS, bundleCsv, bundleCsvTemplate, MAX_IMPORT_ROWS, overlapsInFile, parseBundleCsv, type BundleCsvRow } from "../../server/gc/issuance/bundleCsv";
+import { BUNDLE_CSV_COLUMNS, bundleCsv, bundleCsvTemplate, MAX_IMPORT_ROWS, maxEnergyWh, overlapsInFile, parseBundleCsv, type BundleCsvRow } from "../../server/gc/issuance/bundleCsv";
 
 const NOW = Date.parse("2026-06-01T12:00:00Z");
 const HEADER = BUNDLE_CSV_COLUMNS.join(",");
@@ -89,29 +89,64 @@ describe("GC import/export CSV format (pure)", () => {
     expect(faultsOf(file(...Array.from({ length: MAX_IMPORT_ROWS + 1 }, (_, i) => row({ source_id: `FX-${i}` }))))).to.deep.equal([`null:file: has ${MAX_IMPORT_ROWS + 1} bundles; one import takes at most ${MAX_IMPORT_ROWS}`]);
   });
 
-  it("finds rows of one file that are the same energy twice: a repeated source id, or meeting ranges of one registry and device", () => {
-    const parsed = parseBundleCsv(
-      file(
-        row({ source_id: "A", certificate_range_start: "1", certificate_range_end: "10", energy_wh: "10" }),
-        row({ source_id: "B", certificate_range_start: "11", certificate_range_end: "20", energy_wh: "10" }),
-        row({ source_id: "C", certificate_range_start: "20", certificate_range_end: "29", energy_wh: "10" }),
-        row({ source_id: "A", certificate_range_start: "100", certificate_range_end: "109", energy_wh: "10" }),
-        row({ source_id: "D", device_id: "KE-0002", certificate_range_start: "1", certificate_range_end: "10", energy_wh: "10" }),
-        row({ source_id: "E", source_registry: "Other", certificate_range_start: "5", certificate_range_end: "14", energy_wh: "10" }),
-        row({ source_id: "F", source_registry: "Other", certificate_range_start: "100", certificate_range_end: "199", energy_wh: "100" }),
-        row({ source_id: "G", source_registry: "Other", certificate_range_start: "101", certificate_range_end: "101", energy_wh: "1" }),
-        row({ source_id: "H", source_registry: "Other", certificate_range_start: "150", certificate_range_end: "159", energy_wh: "10" }),
-      ),
-      NOW,
-    );
+  const inFile = (...rows: string[]) => {
+    const parsed = parseBundleCsv(file(...rows), NOW);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.faults));
-    const faults = overlapsInFile(parsed.value, (r: BundleCsvRow) => r.device);
-    expect(faults.map((fault) => `${fault.line}:${fault.field}: ${fault.message}`)).to.deep.equal([
+    return overlapsInFile(parsed.value, (r: BundleCsvRow) => r.device).map((fault) => `${fault.line}:${fault.field}: ${fault.message}`);
+  };
+  /** The hour from 2026-05-01T`h`:00Z, so rows of distinct hours never overlap in time. */
+  const hour = (h: number) => ({ production_start: `2026-05-01T${String(h).padStart(2, "0")}:00:00Z`, production_end: `2026-05-01T${String(h + 1).padStart(2, "0")}:00:00Z` });
+
+  it("finds rows of one file that are the same energy twice: a repeated source id, or meeting ranges of one registry and device", () => {
+    expect(
+      inFile(
+        row({ ...hour(0), source_id: "A", certificate_range_start: "1", certificate_range_end: "10", energy_wh: "10" }),
+        row({ ...hour(1), source_id: "B", certificate_range_start: "11", certificate_range_end: "20", energy_wh: "10" }),
+        row({ ...hour(2), source_id: "C", certificate_range_start: "20", certificate_range_end: "29", energy_wh: "10" }),
+        row({ ...hour(3), source_id: "A", certificate_range_start: "100", certificate_range_end: "109", energy_wh: "10" }),
+        row({ ...hour(4), source_id: "D", device_id: "KE-0002", certificate_range_start: "1", certificate_range_end: "10", energy_wh: "10" }),
+        row({ ...hour(5), source_id: "E", source_registry: "Other", certificate_range_start: "5", certificate_range_end: "14", energy_wh: "10" }),
+        row({ ...hour(6), source_id: "F", source_registry: "Other", certificate_range_start: "100", certificate_range_end: "199", energy_wh: "100" }),
+        row({ ...hour(7), source_id: "G", source_registry: "Other", certificate_range_start: "101", certificate_range_end: "101", energy_wh: "1" }),
+        row({ ...hour(8), source_id: "H", source_registry: "Other", certificate_range_start: "150", certificate_range_end: "159", energy_wh: "10" }),
+      ),
+    ).to.deep.equal([
       "4:certificate_range_start: overlaps the certificate ids of line 3 (11-20) for the same device and registry",
       "5:source_id: repeats the bundle of line 2",
       "9:certificate_range_start: overlaps the certificate ids of line 8 (100-199) for the same device and registry",
       "10:certificate_range_start: overlaps the certificate ids of line 8 (100-199) for the same device and registry",
     ]);
+  });
+
+  it("finds rows of one device whose production periods overlap, whatever their registries, ids and ranges", () => {
+    expect(
+      inFile(
+        row({ source_id: "A", ...hour(10), certificate_range_start: "1", certificate_range_end: "10", energy_wh: "10" }),
+        // The same hour from another registry, with its own id and range: the same generation twice.
+        row({ source_id: "B", source_registry: "Other", ...hour(10), certificate_range_start: "500", certificate_range_end: "509", energy_wh: "10" }),
+        // Part of an hour inside another row's hour.
+        row({ source_id: "C", production_start: "2026-05-01T11:15:00Z", production_end: "2026-05-01T11:45:00Z", certificate_range_start: "20", certificate_range_end: "29", energy_wh: "10" }),
+        row({ source_id: "D", ...hour(11), certificate_range_start: "30", certificate_range_end: "39", energy_wh: "10" }),
+        // Touching periods do not overlap: [12:00, 13:00) then [13:00, 13:30).
+        row({ source_id: "E", ...hour(12), certificate_range_start: "40", certificate_range_end: "49", energy_wh: "10" }),
+        row({ source_id: "F", production_start: "2026-05-01T13:00:00Z", production_end: "2026-05-01T13:30:00Z", certificate_range_start: "50", certificate_range_end: "59", energy_wh: "10" }),
+        // Another device's same hour is its own generation.
+        row({ source_id: "G", device_id: "KE-0002", ...hour(10), certificate_range_start: "1", certificate_range_end: "10", energy_wh: "10" }),
+      ),
+    ).to.deep.equal([
+      "3:production_start: overlaps the production period of line 2 (2026-05-01T10:00:00.000Z to 2026-05-01T11:00:00.000Z) for the same device",
+      "5:production_start: overlaps the production period of line 4 (2026-05-01T11:15:00.000Z to 2026-05-01T11:45:00.000Z) for the same device",
+    ]);
+  });
+
+  it("bounds a row's energy by the device's capacity over its period, in whole Wh rounded down", () => {
+    const start = Date.parse("2026-05-01T10:00:00Z");
+    expect(maxEnergyWh(12_500, start, start + 3_600_000)).to.equal(12_500n);
+    // 12.5 kW for 20 minutes is 4,166.67 Wh.
+    expect(maxEnergyWh(12_500, start, start + 20 * 60_000)).to.equal(4_166n);
+    // Exact far beyond floating point: 10 GW for an hour.
+    expect(maxEnergyWh(10_000_000_000, start, start + 3_600_000)).to.equal(10_000_000_000n);
+    expect(maxEnergyWh(1, start, start + 1)).to.equal(0n);
   });
 
   it("writes bundles in the format it reads, and the template parses", () => {

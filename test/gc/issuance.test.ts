@@ -6,9 +6,10 @@ import { hourlyPlan } from "../../server/gc/issuance/hourly";
 import { DEFAULT_GC_TERMS } from "../../server/gc/issuance/terms";
 import { seedOrganisation, seedUser, tableSnapshot } from "../support/api";
 import { gcWorld, type GcWorld } from "./issuanceSupport";
-import { HOUR_MS } from "../../server/time/durations";
+import { DAY_MS, HOUR_MS } from "../../server/time/durations";
 
-type RunBody = { bundles: number; energyWh: string; devices: { deviceId: string; accountId: string; bundles: number; energyWh: string; minted: number; pending: number; firstBundleId: string | null; lastBundleId: string | null }[]; resumed: { confirmed: number; blocked: number } };
+type DeviceRun = { deviceId: string; accountId: string; bundles: number; energyWh: string; minted: number; pending: number; firstBundleId: string | null; lastBundleId: string | null; skippedLongReads: { reads: number; energyWh: string } };
+type RunBody = { bundles: number; energyWh: string; devices: DeviceRun[]; resumed: { confirmed: number; blocked: number } };
 
 describe("GC hourly issuance (API)", function () {
   this.timeout(180_000);
@@ -28,12 +29,12 @@ describe("GC hourly issuance (API)", function () {
     const device = await world.createDevice();
     const account = await world.createAccount();
     await world.assign(device, account.id);
-    // Six hours of reads, and one read spanning two hours (apportioned by time, rounded down, summing exactly).
+    // Six hourly reads of 1,000 + h Wh.
     await world.postHourlyReads(device, world.dayStart, 6, (h) => 1_000 + h);
     const first = await run({ deviceIds: [device] });
     expect(first.status, JSON.stringify(first.body)).to.equal(200);
     expect(first.body.devices).to.have.length(1);
-    expect(first.body.devices[0]).to.include({ deviceId: device, accountId: account.id, bundles: 6, energyWh: String(6 * 1_000 + 15), minted: 6, pending: 0 });
+    expect(first.body.devices[0]).to.deep.include({ deviceId: device, accountId: account.id, bundles: 6, energyWh: String(6 * 1_000 + 15), minted: 6, pending: 0, skippedLongReads: { reads: 0, energyWh: "0" } });
 
     const rows = productionBundles(device);
     expect(rows.map((row) => [row.startAt - world.dayStart, row.endAt - row.startAt, row.energyWh, row.status, row.accountId])).to.deep.equal(
@@ -59,6 +60,35 @@ describe("GC hourly issuance (API)", function () {
     expect(actions.every((action) => action.userId === world.developer.userId && action.outcome === "succeeded")).to.equal(true);
   });
 
+  it("issues no GCs from reads longer than an hour, and reports them per device with their Wh on every run", async () => {
+    const device = await world.createDevice();
+    const account = await world.createAccount();
+    await world.assign(device, account.id);
+    const { token } = seedUser(world.api, world.developer.organisationId);
+    const at = (ms: number) => new Date(ms).toISOString();
+    const reads = [
+      { type: "history", start: at(world.dayStart - DAY_MS), end: at(world.dayStart), value: 20_000 },
+      { type: "history", start: at(world.dayStart), end: at(world.dayStart + 2 * HOUR_MS), value: 3_000 },
+      // At most an hour, across the 02:00 edge: apportioned by time, 300 Wh to each hour.
+      { type: "history", start: at(world.dayStart + 2 * HOUR_MS + 30 * 60_000), end: at(world.dayStart + 3 * HOUR_MS + 30 * 60_000), value: 600 },
+    ];
+    const posted = await world.api.request("POST", `/devices/${device}/reads`, { token, body: { reads } });
+    const verdicts = ((await posted.json()) as { results: { status: string }[] }).results.map((r) => r.status);
+    expect(verdicts).to.deep.equal(["accepted", "accepted", "accepted"]);
+
+    const first = await run({ deviceIds: [device] });
+    expect(first.status, JSON.stringify(first.body)).to.equal(200);
+    expect(first.body.devices[0]).to.deep.include({ bundles: 2, energyWh: "600", skippedLongReads: { reads: 2, energyWh: "23000" } });
+    expect(productionBundles(device).map((row) => [row.startAt - world.dayStart, row.endAt - row.startAt, row.energyWh])).to.deep.equal([
+      [2 * HOUR_MS, HOUR_MS, 300],
+      [3 * HOUR_MS, HOUR_MS, 300],
+    ]);
+    // The long reads stay unissued, and say so again.
+    const second = await run({ deviceIds: [device] });
+    expect(second.body.devices[0]).to.deep.include({ bundles: 0, skippedLongReads: { reads: 2, energyWh: "23000" } });
+    expect(productionBundles(device)).to.have.length(2);
+  });
+
   it("leaves hours not yet over (or after `through`) for a later run", async () => {
     const device = await world.createDevice();
     const account = await world.createAccount();
@@ -77,7 +107,7 @@ describe("GC hourly issuance (API)", function () {
     await world.postHourlyReads(device, world.dayStart, 1, () => 100);
     await run({ deviceIds: [device] });
     world.api.database.db.update(gcBundles).set({ status: "cancelled" }).where(eq(gcBundles.deviceId, device)).run();
-    expect(hourlyPlan(world.api.database.db, device, world.api.clock.now().getTime(), DEFAULT_GC_TERMS, world.api.clock.now().getTime())).to.deep.equal([]);
+    expect(hourlyPlan(world.api.database.db, device, world.api.clock.now().getTime(), DEFAULT_GC_TERMS, world.api.clock.now().getTime()).bundles).to.deep.equal([]);
     expect((await run({ deviceIds: [device] })).body.devices[0].bundles).to.equal(0);
   });
 

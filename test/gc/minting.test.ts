@@ -7,7 +7,7 @@ import { buildEvidenceTree } from "../../server/issuance/evidence";
 import { CertificateKind } from "../../server/issuance/voucherTypedData";
 import { gcBundles } from "../../server/gc/schema";
 import { gcMintBatches, gcMintItems } from "../../server/gc/issuance/schema";
-import { bundleIdParts, gcMintDeps, MINT_CERTIFICATES_PER_VOUCHER, mintBundles, MintRejectedError, resumeMints, type MintDeps, type NewBundle } from "../../server/gc/minting";
+import { bundleIdParts, gcMintDeps, MAX_CERTIFICATE_ID, MINT_CERTIFICATES_PER_VOUCHER, mintBundles, MintRejectedError, resumeMints, type MintDeps, type NewBundle } from "../../server/gc/minting";
 import { advanceClockAndChain } from "../support/chainTime";
 import { tableSnapshot } from "../support/api";
 import { gcWorld, type GcWorld } from "./issuanceSupport";
@@ -146,6 +146,22 @@ describe("GC minting (server/gc/minting.ts, on the in-process chain)", function 
 
     const failing = mintBundles(deps, { accountId: account.id, origin: "production", bundles: hours(world, device, world.dayStart, 1, () => 5n), alongside: () => { throw new Error("caller's record refused"); } }, now());
     await expect(failing).to.be.rejectedWith("caller's record refused");
+    expect(tableSnapshot(world.api)).to.deep.equal(before);
+  });
+
+  it("refuses bundles that would take a device's certificate ids past MAX_CERTIFICATE_ID (2^53 − 1), naming their energy, writing nothing", async () => {
+    const device = await world.createDevice();
+    const account = await world.createAccount();
+    const before = tableSnapshot(world.api);
+    // Each fits on its own; the second would end at certificate id 10^16.
+    const huge = hours(world, device, world.dayStart, 2, () => 5_000_000_000_000_000n);
+    const error = (await mintBundles(deps, { accountId: account.id, origin: "imported", bundles: huge }, now()).catch((e: unknown) => e)) as MintRejectedError;
+    expect(error).to.be.instanceOf(MintRejectedError);
+    expect([error.status, error.faults]).to.deep.equal([
+      400,
+      [{ field: "bundles[1].energyWh", message: `would take the device's certificate ids to 10000000000000000, past ${MAX_CERTIFICATE_ID}, the highest the registry stores exactly` }],
+    ]);
+    expect(MAX_CERTIFICATE_ID).to.equal(2n ** 53n - 1n);
     expect(tableSnapshot(world.api)).to.deep.equal(before);
   });
 

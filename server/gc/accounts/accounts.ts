@@ -155,7 +155,7 @@ export async function createAccount(deps: AccountDeps, principal: Principal, req
 
   const created = findAccount(db, id)!;
   try {
-    const synced = await syncAccountChain(deps, created);
+    const synced = await syncAccountChain(deps, created, principal);
     return { ...synced, chainError: null };
   } catch (error) {
     // The account exists either way; its allowlist stays pending until POST …/chain-sync succeeds.

@@ -49,6 +49,7 @@ const WhitelistEntrySchema = z
     address: z.string(),
     addedAt: z.string(),
     txHash: z.string().nullable().openapi({ description: "Where the account listed the sender on chain; null while a self-custody holder has not sent it" }),
+    removalPending: z.boolean().openapi({ description: "A removal was asked for that the chain does not show yet: until it does, the sender is still accepted" }),
   })
   .openapi("GcWhitelistEntry");
 
@@ -116,7 +117,7 @@ export const ActionSchema = z
     at: z.string(),
     userId: z.string().nullable(),
     accountId: z.string().nullable(),
-    action: z.string().openapi({ description: "account.create, account.users, whitelist.change, split, transfer, transfer.received, cancel, claim, withdraw, …" }),
+    action: z.string().openapi({ description: "account.create, account.users, whitelist.change, whitelist.removed (a removal seen on chain), split, transfer, transfer.received, cancel, claim, withdraw, …" }),
     bundleIds: z.array(z.string()),
     details: z.record(z.string(), z.unknown()),
     outcome: z.enum(["succeeded", "failed"]),

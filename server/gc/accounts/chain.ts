@@ -4,7 +4,7 @@
  * bypass it. The allowlist is set by the account's own address: the platform sends for managed accounts, and
  * tells self-custody holders what to send, then reads the chain to see that they did.
  */
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { PublicClient } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import type { Db } from "../../db/database";
@@ -13,7 +13,8 @@ import { REGISTRY_ABI } from "../../chain/registryAbi";
 import { sendRegistryTransaction } from "../../chain/sendTransaction";
 import { readDeployment } from "../../../indexer/store/deployment";
 import { gcAccounts, gcWhitelist } from "../schema";
-import type { AccountRow } from "./store";
+import { recordAction } from "./actions";
+import { whitelistOf, type AccountRow } from "./store";
 
 type Hex = `0x${string}`;
 
@@ -43,44 +44,77 @@ export const allowedSendersCall = (senders: readonly string[], allowed: boolean)
   args: { senders: [...senders], allowed },
 });
 
-/**
- * Brings the chain in line with the account's recorded allowlist and whitelist, and records what the chain
- * confirms. A managed account sends what is missing (enabling the allowlist, listing senders whose entry has
- * no transaction yet); for a self-custody account the chain is only read, and what is still missing comes
- * back as the calls its holder must send.
- */
-export async function syncAccountChain(deps: AccountChainDeps, account: AccountRow): Promise<{ account: AccountRow; pendingCalls: PendingCall[] }> {
-  const signer = accountSigner(deps, account);
-  const pendingSenders = deps.db
-    .select({ senderAccountId: gcWhitelist.senderAccountId, address: gcAccounts.address })
-    .from(gcWhitelist)
-    .innerJoin(gcAccounts, eq(gcAccounts.id, gcWhitelist.senderAccountId))
-    .where(and(eq(gcWhitelist.accountId, account.id), isNull(gcWhitelist.txHash)))
-    .all();
-  const pendingCalls: PendingCall[] = [];
-
-  if (account.allowlistTxHash === null) {
-    const hash = signer ? (await sendRegistryTransaction(deps, signer, "setTransferAllowlistEnabled", [true])).hash : await allowlistEnabledBy(deps, account.address as Hex);
-    if (hash) deps.db.update(gcAccounts).set({ allowlistTxHash: hash }).where(eq(gcAccounts.id, account.id)).run();
-    else pendingCalls.push(enableAllowlistCall());
-  }
-
-  if (pendingSenders.length > 0 && signer) {
-    const { hash } = await sendRegistryTransaction(deps, signer, "setAllowedSenders", [pendingSenders.map((s) => s.address as Hex), true]);
-    markListed(deps.db, account.id, pendingSenders.map((s) => s.senderAccountId), hash);
-  } else if (pendingSenders.length > 0) {
-    const missing: string[] = [];
-    for (const sender of pendingSenders) {
-      const hash = await senderAllowedBy(deps, account.address as Hex, sender.address as Hex);
-      if (hash) markListed(deps.db, account.id, [sender.senderAccountId], hash);
-      else missing.push(sender.address);
-    }
-    if (missing.length > 0) pendingCalls.push(allowedSendersCall(missing, true));
-  }
-  return { account: deps.db.select().from(gcAccounts).where(eq(gcAccounts.id, account.id)).get()!, pendingCalls };
+/** What an account's on-chain allowlist says about one sender. */
+export interface AllowlistState {
+  /** The allowlist is on: the registry refuses GCs from senders the account did not list. */
+  enabled: boolean;
+  /** The account listed the sender. */
+  allowed: boolean;
 }
 
-function markListed(db: Db, accountId: string, senderAccountIds: readonly string[], txHash: string): void {
+/** `account`'s allowlist as the chain has it now, for transfers from `sender`. */
+export async function allowlistState(deps: Pick<AccountChainDeps, "publicClient" | "registryAddress">, account: Hex, sender: Hex): Promise<AllowlistState> {
+  const [enabled, allowed] = await Promise.all([allowlistEnabled(deps, account), senderAllowed(deps, account, sender)]);
+  return { enabled, allowed };
+}
+
+/**
+ * Brings the account's recorded allowlist and whitelist in line with the chain. A managed account sends what
+ * is missing (enabling the allowlist, listing senders the chain does not list); for a self-custody account the
+ * chain is only read, what the holder has sent is recorded (a listing's transaction, a removal applied, which
+ * deletes the entry and is logged; an allowlist the holder turned off, which is recorded as off), and what is
+ * still missing comes back as the calls its holder must send.
+ */
+export async function syncAccountChain(deps: AccountChainDeps & { clock: () => Date }, account: AccountRow, actor: { userId: string }): Promise<{ account: AccountRow; pendingCalls: PendingCall[] }> {
+  const { db } = deps;
+  const signer = accountSigner(deps, account);
+  const address = account.address as Hex;
+  const pendingCalls: PendingCall[] = [];
+  const recordAllowlist = (txHash: string | null) => db.update(gcAccounts).set({ allowlistTxHash: txHash }).where(eq(gcAccounts.id, account.id)).run();
+
+  if (!(await allowlistEnabled(deps, address))) {
+    if (signer) recordAllowlist((await sendRegistryTransaction(deps, signer, "setTransferAllowlistEnabled", [true])).hash);
+    else {
+      recordAllowlist(null);
+      pendingCalls.push(enableAllowlistCall());
+    }
+  } else if (account.allowlistTxHash === null) {
+    recordAllowlist((await lastEvent(deps, "TransferAllowlistEnabled", { account: address }, true)) ?? null);
+  }
+
+  const entries = whitelistOf(db, account.id);
+  const listedOnChain = await Promise.all(entries.map((entry) => senderAllowed(deps, address, entry.address as Hex)));
+  const staying = entries.filter((entry, i) => !entry.removalPending && !listedOnChain[i]);
+  const going = entries.filter((entry, i) => entry.removalPending && listedOnChain[i]);
+  const gone = entries.filter((entry, i) => entry.removalPending && !listedOnChain[i]);
+  for (const entry of entries.filter((entry, i) => !entry.removalPending && listedOnChain[i] && entry.txHash === null)) {
+    markListed(db, account.id, [entry.senderAccountId], (await lastEvent(deps, "AllowedSenderSet", { account: address, sender: entry.address as Hex }, true)) ?? null);
+  }
+
+  if (staying.length > 0 && signer) {
+    const { hash } = await sendRegistryTransaction(deps, signer, "setAllowedSenders", [staying.map((entry) => entry.address as Hex), true]);
+    markListed(db, account.id, staying.map((entry) => entry.senderAccountId), hash);
+  } else if (staying.length > 0) {
+    markListed(db, account.id, staying.map((entry) => entry.senderAccountId), null);
+    pendingCalls.push(allowedSendersCall(staying.map((entry) => entry.address), true));
+  }
+
+  // By removal transaction; null when no event removed the sender (its listing never reached the chain).
+  const removals = new Map<string | null, string[]>();
+  const removed = (txHash: string | null, senderAccountId: string) => removals.set(txHash, [...(removals.get(txHash) ?? []), senderAccountId]);
+  if (going.length > 0 && signer) {
+    const { hash } = await sendRegistryTransaction(deps, signer, "setAllowedSenders", [going.map((entry) => entry.address as Hex), false]);
+    for (const entry of going) removed(hash, entry.senderAccountId);
+  } else if (going.length > 0) {
+    pendingCalls.push(allowedSendersCall(going.map((entry) => entry.address), false));
+  }
+  for (const entry of gone) removed((await lastEvent(deps, "AllowedSenderSet", { account: address, sender: entry.address as Hex }, false)) ?? null, entry.senderAccountId);
+  if (removals.size > 0) recordRemovals(deps, account.id, actor, removals);
+
+  return { account: db.select().from(gcAccounts).where(eq(gcAccounts.id, account.id)).get()!, pendingCalls };
+}
+
+function markListed(db: Db, accountId: string, senderAccountIds: readonly string[], txHash: string | null): void {
   db.transaction((tx) => {
     for (const senderAccountId of senderAccountIds) {
       tx.update(gcWhitelist)
@@ -91,20 +125,49 @@ function markListed(db: Db, accountId: string, senderAccountIds: readonly string
   });
 }
 
-/** The transaction in which `address` last enabled its allowlist, if it is enabled now. */
-async function allowlistEnabledBy(deps: AccountChainDeps, address: Hex): Promise<Hex | undefined> {
-  const registry = { address: deps.registryAddress, abi: REGISTRY_ABI } as const;
-  if (!(await deps.publicClient.readContract({ ...registry, functionName: "isTransferAllowlistEnabled", args: [address] }))) return undefined;
-  const logs = await deps.publicClient.getContractEvents({ ...registry, eventName: "TransferAllowlistEnabled", args: { account: address }, fromBlock: fromBlock(deps), strict: true });
-  return logs.filter((log) => log.args.enabled).at(-1)?.transactionHash;
+/** Deletes the entries whose removal is on chain, logging one action per removal transaction. */
+function recordRemovals(deps: AccountChainDeps & { clock: () => Date }, accountId: string, actor: { userId: string }, removals: ReadonlyMap<string | null, readonly string[]>): void {
+  deps.db.transaction((tx) => {
+    for (const [txHash, senderAccountIds] of removals) {
+      for (const senderAccountId of senderAccountIds) {
+        tx.delete(gcWhitelist)
+          .where(and(eq(gcWhitelist.accountId, accountId), eq(gcWhitelist.senderAccountId, senderAccountId)))
+          .run();
+      }
+      recordAction(tx, {
+        at: deps.clock().getTime(),
+        userId: actor.userId,
+        accountId,
+        action: "whitelist.removed",
+        bundleIds: [],
+        details: { removed: senderAccountIds },
+        outcome: "succeeded",
+        txHash,
+      });
+    }
+  });
 }
 
-/** The transaction in which `account` last listed `sender`, if it lists it now. */
-async function senderAllowedBy(deps: AccountChainDeps, account: Hex, sender: Hex): Promise<Hex | undefined> {
-  const registry = { address: deps.registryAddress, abi: REGISTRY_ABI } as const;
-  if (!(await deps.publicClient.readContract({ ...registry, functionName: "isAllowedSender", args: [account, sender] }))) return undefined;
-  const logs = await deps.publicClient.getContractEvents({ ...registry, eventName: "AllowedSenderSet", args: { account, sender }, fromBlock: fromBlock(deps), strict: true });
-  return logs.filter((log) => log.args.allowed).at(-1)?.transactionHash;
+const registryOf = (deps: Pick<AccountChainDeps, "registryAddress">) => ({ address: deps.registryAddress, abi: REGISTRY_ABI }) as const;
+
+function allowlistEnabled(deps: Pick<AccountChainDeps, "publicClient" | "registryAddress">, account: Hex): Promise<boolean> {
+  return deps.publicClient.readContract({ ...registryOf(deps), functionName: "isTransferAllowlistEnabled", args: [account] });
 }
 
-const fromBlock = (deps: AccountChainDeps) => readDeployment(deps.db)?.deployBlock ?? 0n;
+function senderAllowed(deps: Pick<AccountChainDeps, "publicClient" | "registryAddress">, account: Hex, sender: Hex): Promise<boolean> {
+  return deps.publicClient.readContract({ ...registryOf(deps), functionName: "isAllowedSender", args: [account, sender] });
+}
+
+/**
+ * The transaction of the latest allowlist event that turned `enabled` (or listed a sender, `allowed`) to
+ * `value`: where the chain's current state was set, once a read shows it.
+ */
+async function lastEvent(
+  deps: AccountChainDeps,
+  eventName: "TransferAllowlistEnabled" | "AllowedSenderSet",
+  args: { account: Hex; sender?: Hex },
+  value: boolean,
+): Promise<Hex | undefined> {
+  const logs = await deps.publicClient.getContractEvents({ ...registryOf(deps), eventName, args, fromBlock: readDeployment(deps.db)?.deployBlock ?? 0n, strict: true });
+  return logs.filter((log) => ("enabled" in log.args ? log.args.enabled : log.args.allowed) === value).at(-1)?.transactionHash;
+}

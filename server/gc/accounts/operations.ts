@@ -19,11 +19,12 @@ import { sendRegistryTransaction, type RegistryWrite } from "../../chain/sendTra
 import { splitBundle } from "../bundleIds";
 import { gcBundles } from "../schema";
 import { recordAction } from "./actions";
-import { accountSigner, type AccountChainDeps } from "./chain";
+import { accountSigner, allowlistState, type AccountChainDeps } from "./chain";
 import { chainRefusal, conflict, invalid, isRefusal, type Refusal } from "./refusal";
 import { bundlesByIds, energyOf, idsSharingPrefix, rangeOf, type BundleRow } from "./bundles";
 import { gcRetirements, type GcRetirementReason } from "./schema";
 import { findAccount, whitelistEntry, type AccountRow } from "./store";
+import { whitelistRefusal } from "./whitelist";
 
 type Hex = `0x${string}`;
 
@@ -183,25 +184,26 @@ interface BundleWork<T> {
   /** Take only this part of the single bundle named: it is split off first. */
   amountWh?: bigint;
   /** Checks of the request against the state, after the bundles are known to be held and active. */
-  precheck?: () => Refusal | undefined;
+  precheck?: () => Refusal | undefined | Promise<Refusal | undefined>;
   work: (signer: LocalAccount, bundles: BundleRow[]) => Promise<T | Refusal>;
 }
 
 /**
  * Runs `work` on the named bundles, held active by the account, under the lock. Everything before the lock is
- * synchronous, so no other operation can change the bundles between the checks and taking the lock.
+ * synchronous, so no other operation can change the bundles between the checks and taking the lock; the
+ * precheck runs under it, so it may ask the chain.
  */
 async function withBundles<T>(ctx: Context, { bundleIds, fieldOf, amountWh, precheck, work }: BundleWork<T>): Promise<T | Refusal> {
   if (amountWh !== undefined && bundleIds.length !== 1) return invalid([{ field: "body.amountWh", message: "takes a part of one bundle: name exactly one" }]);
   const held = heldBundles(ctx, bundleIds, fieldOf);
   if (isRefusal(held)) return held;
-  const refusal = precheck?.();
-  if (refusal) return refusal;
-  const signer = signerOf(ctx, bundleIds);
-  if (isRefusal(signer)) return signer;
   const release = lock(bundleIds);
   if (!release) return failed(ctx, bundleIds, busyRefusal());
   try {
+    const refusal = await precheck?.();
+    if (refusal) return refusal;
+    const signer = signerOf(ctx, bundleIds);
+    if (isRefusal(signer)) return signer;
     const part = amountWh === undefined ? undefined : await partOf(ctx, signer, held[0], amountWh);
     if (isRefusal(part)) return part;
     return await work(signer, part ? [part] : held);
@@ -227,8 +229,9 @@ export interface TransferRequest {
 }
 
 /**
- * Moves whole bundles (or a part of one) to another account, which must have whitelisted the source and
- * have its allowlist enabled on chain, so the registry enforces the same whitelist against direct transfers.
+ * Moves whole bundles (or a part of one) to another account, which must have whitelisted the source and list
+ * it in its allowlist on chain, with the allowlist on: the chain is read for that (not the recorded listing),
+ * so the API refuses what the registry would, whoever sent the allowlist calls and whenever.
  */
 export async function transferBundles(deps: OperationDeps, actor: Actor, source: AccountRow, request: TransferRequest): Promise<{ bundles: BundleRow[]; txHash: Hex } | Refusal> {
   const target = findAccount(deps.db, request.targetAccountId);
@@ -241,36 +244,10 @@ export async function transferBundles(deps: OperationDeps, actor: Actor, source:
     action: "transfer",
     details: { targetAccountId: target.id, ...(request.amountWh === undefined ? {} : { amountWh: String(request.amountWh) }) },
   };
-  const precheck = () => {
-    const entry = whitelistEntry(deps.db, target.id, source.id);
-    if (!entry) {
-      return failed(
-        ctx,
-        request.bundleIds,
-        conflict("Not whitelisted", `Account "${target.name}" has not whitelisted this account: its administrator must add it first.`, [
-          { field: "body.targetAccountId", message: "does not accept transfers from the source account" },
-        ]),
-      );
-    }
-    if (entry.txHash === null) {
-      return failed(
-        ctx,
-        request.bundleIds,
-        conflict("Whitelist entry not on chain", `Account "${target.name}" listed this account, but its holder has not sent the listing to the registry yet (POST /gc/accounts/{id}/chain-sync).`, [
-          { field: "body.targetAccountId", message: "has not listed the source account on chain yet" },
-        ]),
-      );
-    }
-    if (target.allowlistTxHash === null) {
-      return failed(
-        ctx,
-        request.bundleIds,
-        conflict("Target account not ready", `Account "${target.name}" has not enabled its transfer allowlist on chain yet (POST /gc/accounts/{id}/chain-sync).`, [
-          { field: "body.targetAccountId", message: "has no allowlist on chain yet" },
-        ]),
-      );
-    }
-    return undefined;
+  const precheck = async () => {
+    const chain = await allowlistState(deps, target.address as Hex, source.address as Hex).catch((error: unknown) => chainRefusal(error, "Transfer"));
+    const refusal = isRefusal(chain) ? chain : whitelistRefusal(target, whitelistEntry(deps.db, target.id, source.id), chain);
+    return refusal && failed(ctx, request.bundleIds, refusal);
   };
   return withBundles(ctx, {
     bundleIds: request.bundleIds,

@@ -114,7 +114,8 @@ const syncRoute = createRoute({
   summary: "Bring the account's on-chain allowlist in line with its whitelist",
   description:
     "Managed accounts: sends what is missing (enabling the allowlist when that failed at creation, listing senders). " +
-    "Self-custody accounts: reads the chain, records what the holder has sent, and answers the calls still to send.",
+    "Self-custody accounts: reads the chain, records what the holder has sent (listings, removals, whose entries are then deleted, " +
+    "and an allowlist turned off), and answers the calls still to send.",
   request: { params: AccountParams },
   responses: { 200: json(SyncedAccountSchema, "The account and any calls still to send"), ...problemResponses(400, 401, 403, 404, 502) },
 });
@@ -160,7 +161,9 @@ const changeWhitelistRoute = createRoute({
     "Seed 000's whitelist: a transfer into an account succeeds only from an account it lists, so two trading accounts list each " +
     "other. The registry enforces the same list on chain (the account's GC transfer allowlist), so a direct wallet transfer " +
     "cannot bypass it. Managed accounts: written on chain first; a chain failure changes nothing (502). Self-custody accounts: " +
-    "recorded, with the `setAllowedSenders` call(s) the holder must send in `pendingCalls`.",
+    "the `setAllowedSenders` call(s) the holder must send come back in `pendingCalls`; additions are recorded at once, removals stay " +
+    "listed with `removalPending` (the chain still accepts the sender) until POST /gc/accounts/{id}/chain-sync sees them on chain. " +
+    "Adding back a sender whose removal is pending cancels the removal.",
   request: { params: AccountParams, ...jsonBody(WhitelistChangeSchema) },
   responses: { 200: json(WhitelistSchema, "The whitelist now"), ...problemResponses(400, 401, 403, 404, 409, 502) },
 });
@@ -218,7 +221,10 @@ const transferRoute = createRoute({
   method: "post",
   path: "/gc/bundles/transfer",
   summary: "Transfer bundles (or a part of one) to another account that has whitelisted the source",
-  description: "With `amountWh`, the one bundle named is split first into that amount and the rest; the part moves, the rest stays.",
+  description:
+    "The target must list the source in its whitelist and, as the chain shows it now, in its on-chain allowlist, with the allowlist on; " +
+    "otherwise 409, logged as failed. With `amountWh`, the one bundle named is split first into that amount and the rest; the part " +
+    "moves, the rest stays.",
   request: jsonBody(TransferSchema),
   responses: { 200: json(OperationResultSchema, "The bundles moved"), ...problemResponses(400, 401, 403, 404, 409, 502) },
 });
@@ -298,7 +304,7 @@ export function registerGcAccounts(app: OpenAPIHono<AppEnv>, deps: GcAccountsDep
     if (isRefusal(found)) return refuse(c, found);
     let synced: Awaited<ReturnType<typeof syncAccountChain>>;
     try {
-      synced = await syncAccountChain(deps, found.account);
+      synced = await syncAccountChain(deps, found.account, principalOf(c));
     } catch (error) {
       const refusal = chainRefusal(error, "Allowlist change");
       return refuse(c, { ...refusal, status: 502 });

@@ -68,7 +68,12 @@ export interface WhitelistEntry {
   address: string;
   createdAt: number;
   txHash: string | null;
+  /** Removal asked for, not yet seen on chain: the sender is still accepted until then. */
+  removalPending: boolean;
 }
+
+/** The action every change of a whitelist is logged as, with the account ids `added` and `removed`. */
+export const WHITELIST_CHANGE = "whitelist.change";
 
 /** The accounts `accountId` accepts transfers from, oldest first. */
 export function whitelistOf(db: DbOrTx, accountId: string): WhitelistEntry[] {
@@ -81,22 +86,20 @@ export function whitelistOf(db: DbOrTx, accountId: string): WhitelistEntry[] {
       address: gcAccounts.address,
       createdAt: gcWhitelist.createdAt,
       txHash: gcWhitelist.txHash,
+      removalRequestedAt: gcWhitelist.removalRequestedAt,
     })
     .from(gcWhitelist)
     .innerJoin(gcAccounts, eq(gcAccounts.id, gcWhitelist.senderAccountId))
     .innerJoin(organisations, eq(organisations.id, gcAccounts.organisationId))
     .where(eq(gcWhitelist.accountId, accountId))
     .orderBy(asc(gcWhitelist.createdAt), asc(gcWhitelist.senderAccountId))
-    .all();
+    .all()
+    .map(({ removalRequestedAt, ...entry }) => ({ ...entry, removalPending: removalRequestedAt !== null }));
 }
 
-/** `accountId`'s whitelist entry for `senderAccountId`, if it accepts transfers from it. */
-export function whitelistEntry(db: DbOrTx, accountId: string, senderAccountId: string): typeof gcWhitelist.$inferSelect | undefined {
-  return db
-    .select()
-    .from(gcWhitelist)
-    .where(and(eq(gcWhitelist.accountId, accountId), eq(gcWhitelist.senderAccountId, senderAccountId)))
-    .get();
+/** `accountId`'s whitelist entry for `senderAccountId`, if it lists it (a removal may be pending). */
+export function whitelistEntry(db: DbOrTx, accountId: string, senderAccountId: string): WhitelistEntry | undefined {
+  return whitelistOf(db, accountId).find((entry) => entry.senderAccountId === senderAccountId);
 }
 
 export function accountsByIds(db: DbOrTx, ids: readonly string[]): Map<string, AccountRow> {

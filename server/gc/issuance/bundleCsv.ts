@@ -11,7 +11,8 @@
  * - `energy_source`, `technology`, `country`, `issuing_body`, `issuance_date`, `expiry_date`: the source's
  *   EnergyTag attributes. They may be left empty; when given, the first three must agree with the device.
  *
- * Pure: parsing, the in-file overlap check and writing. The checks against the database are in imports.ts.
+ * Pure: parsing, the in-file overlap check, the capacity bound and writing. The checks against the database
+ * are in imports.ts.
  */
 import { csvCell } from "../../devices/csv";
 import { parseReadTime } from "../../reads/readTime";
@@ -141,8 +142,9 @@ function readRow(candidate: CandidateRow, now: number, faults: RowFault[]): Bund
 }
 
 /**
- * Rows of one file that are the same energy twice: a source id repeated, or two certificate ranges of one
- * source registry and device that meet. `deviceOf` gives the device each row resolved to.
+ * Rows of one file that are the same energy twice: a source id repeated, two certificate ranges of one source
+ * registry and device that meet, or two production periods of one device that overlap, whatever their sources
+ * (an hour of a device's generation is certified once). `deviceOf` gives the device each row resolved to.
  */
 export function overlapsInFile(rows: readonly BundleCsvRow[], deviceOf: (row: BundleCsvRow) => string): RowFault[] {
   const faults: RowFault[] = [];
@@ -153,23 +155,46 @@ export function overlapsInFile(rows: readonly BundleCsvRow[], deviceOf: (row: Bu
     if (earlier) faults.push({ row: row.row, line: row.line, field: "source_id", message: `repeats the bundle of line ${earlier.line}` });
     else firstWithId.set(key, row);
   }
-  // In range order within each registry and device, a row meets an earlier one iff it starts by the furthest end so far.
-  const byRange = [...rows].sort((a, b) => compare(a, b, deviceOf));
-  let furthest: BundleCsvRow | undefined;
-  for (const row of byRange) {
-    const sameGroup = furthest !== undefined && furthest.sourceRegistry === row.sourceRegistry && deviceOf(furthest) === deviceOf(row);
-    if (sameGroup && row.rangeStart <= furthest!.rangeEnd) {
-      const [first, second] = (furthest!.line ?? 0) < (row.line ?? 0) ? [furthest!, row] : [row, furthest!];
-      faults.push({ row: second.row, line: second.line, field: "certificate_range_start", message: `overlaps the certificate ids of line ${first.line} (${first.rangeStart}-${first.rangeEnd}) for the same device and registry` });
-    }
-    if (!sameGroup || row.rangeEnd > furthest!.rangeEnd) furthest = row;
+  const ranges = meetingRows(rows, (row) => `${row.sourceRegistry}\u0000${deviceOf(row)}`, (row) => ({ start: row.rangeStart, end: row.rangeEnd }));
+  for (const [first, second] of ranges) {
+    faults.push({ row: second.row, line: second.line, field: "certificate_range_start", message: `overlaps the certificate ids of line ${first.line} (${first.rangeStart}-${first.rangeEnd}) for the same device and registry` });
+  }
+  // Periods are half-open: [start, end) is the inclusive range of milliseconds start..end − 1.
+  const periods = meetingRows(rows, deviceOf, (row) => ({ start: BigInt(row.startAt), end: BigInt(row.endAt) - 1n }));
+  for (const [first, second] of periods) {
+    faults.push({ row: second.row, line: second.line, field: "production_start", message: `overlaps the production period of line ${first.line} (${periodText(first)}) for the same device` });
   }
   return faults.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
-function compare(a: BundleCsvRow, b: BundleCsvRow, deviceOf: (row: BundleCsvRow) => string): number {
-  const key = (row: BundleCsvRow) => `${row.sourceRegistry}\u0000${deviceOf(row)}`;
-  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.rangeStart < b.rangeStart ? -1 : a.rangeStart > b.rangeStart ? 1 : 0;
+export const periodText = (period: { startAt: number; endAt: number }) => `${new Date(period.startAt).toISOString()} to ${new Date(period.endAt).toISOString()}`;
+
+/**
+ * Pairs of rows of one group whose inclusive intervals meet, each as (earlier line, later line). In start
+ * order within a group, a row meets an earlier one iff it starts by the furthest end so far.
+ */
+function meetingRows(rows: readonly BundleCsvRow[], groupOf: (row: BundleCsvRow) => string, intervalOf: (row: BundleCsvRow) => { start: bigint; end: bigint }): [BundleCsvRow, BundleCsvRow][] {
+  const sorted = rows
+    .map((row) => ({ row, group: groupOf(row), ...intervalOf(row) }))
+    .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const pairs: [BundleCsvRow, BundleCsvRow][] = [];
+  let furthest: (typeof sorted)[number] | undefined;
+  for (const entry of sorted) {
+    const sameGroup = furthest !== undefined && furthest.group === entry.group;
+    if (sameGroup && entry.start <= furthest!.end) {
+      pairs.push((furthest!.row.line ?? 0) < (entry.row.line ?? 0) ? [furthest!.row, entry.row] : [entry.row, furthest!.row]);
+    }
+    if (!sameGroup || entry.end > furthest!.end) furthest = entry;
+  }
+  return pairs;
+}
+
+/**
+ * The most a device of `capacityW` can produce in [startAt, endAt): its capacity for the whole period, i.e.
+ * capacity [kW] × period [h] × 1000, in whole Wh rounded down. Exact integer arithmetic.
+ */
+export function maxEnergyWh(capacityW: number, startAt: number, endAt: number): bigint {
+  return (BigInt(capacityW) * BigInt(endAt - startAt)) / BigInt(HOUR_MS);
 }
 
 /** A bundle as an export writes it. */

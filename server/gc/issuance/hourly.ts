@@ -1,7 +1,8 @@
 /**
  * Hourly GC issuance from accepted meter reads (issue #7): each device assigned to an account gets one
  * bundle per UTC hour that has ended and is not issued yet, with the EnergyTag attributes of the device as
- * it stands now. The hours are worked out inside the transaction that reserves them, so two runs at once
+ * it stands now. Only reads of at most an hour are issued (see hourlyBundles.ts); the run reports each
+ * device's longer reads, so the user sees why their energy has no GCs. The hours are worked out inside the transaction that reserves them, so two runs at once
  * cannot both take an hour; the mint's unique (device, hour) check is the last guard.
  *
  * Hours an imported bundle of the device covers count as issued: the energy was certified elsewhere.
@@ -13,7 +14,7 @@ import type { DbOrTx } from "../../db/database";
 import { devices } from "../../devices/schema";
 import { meterReads } from "../../reads/schema";
 import { gcAttributes } from "../attributes";
-import { hourlyBundles } from "../hourlyBundles";
+import { hourlyBundles, NOTHING_SKIPPED, type SkippedReads } from "../hourlyBundles";
 import { gcBundles } from "../schema";
 import { mintBundles, resumeMints, type MintDeps, type NewBundle, type ResumeSummary } from "../minting";
 import { recordAction } from "../accounts/actions";
@@ -41,6 +42,8 @@ export interface DeviceIssuance {
   pending: number;
   firstBundleId: string | null;
   lastBundleId: string | null;
+  /** Accepted reads longer than an hour that ended by `through`: not issued as GCs. */
+  skippedLongReads: SkippedReads;
 }
 
 export interface HourlySummary {
@@ -66,10 +69,10 @@ export function issuableDevices(db: DbOrTx, request: Pick<HourlyRequest, "device
     .all();
 }
 
-/** The device's unissued hours that ended by `through`, as bundles ready to mint. */
-export function hourlyPlan(tx: DbOrTx, deviceId: string, through: number, terms: GcTerms, issuedAt: number): NewBundle[] {
+/** The device's unissued hours that ended by `through`, as bundles ready to mint, and the reads too long to issue. */
+export function hourlyPlan(tx: DbOrTx, deviceId: string, through: number, terms: GcTerms, issuedAt: number): { bundles: NewBundle[]; skipped: SkippedReads } {
   const device = tx.select().from(devices).where(eq(devices.id, deviceId)).get();
-  if (!device) return [];
+  if (!device) return { bundles: [], skipped: NOTHING_SKIPPED };
   // Hours issued here, and hours an imported bundle of the device covers: that energy is certified already.
   const issuedHours = new Set<number>();
   const certified = tx
@@ -87,7 +90,8 @@ export function hourlyPlan(tx: DbOrTx, deviceId: string, through: number, terms:
     .all()
     .map((read) => ({ startAt: read.startAt!, endAt: read.endAt, energyWh: BigInt(read.energyWh) }));
   const attributes = gcAttributes(device, { ...terms, issuedAt });
-  return hourlyBundles(reads, { issuedHours, through }).map((hour) => ({ deviceId, startAt: hour.hourStart, endAt: hour.hourEnd, energyWh: hour.energyWh, attributes }));
+  const { bundles, skipped } = hourlyBundles(reads, { issuedHours, through });
+  return { bundles: bundles.map((hour) => ({ deviceId, startAt: hour.hourStart, endAt: hour.hourEnd, energyWh: hour.energyWh, attributes })), skipped };
 }
 
 /**
@@ -99,12 +103,17 @@ export async function issueHourly(deps: MintDeps & { terms: GcTerms }, request: 
   const resumed = await resumeMints(deps, request.now);
   const summaries: DeviceIssuance[] = [];
   for (const { deviceId, accountId } of issuableDevices(deps.db, request)) {
+    let skippedLongReads: SkippedReads = NOTHING_SKIPPED;
     const outcome = await mintBundles(
       deps,
       {
         accountId,
         origin: "production",
-        bundles: (tx) => hourlyPlan(tx, deviceId, through, deps.terms, request.now),
+        bundles: (tx) => {
+          const plan = hourlyPlan(tx, deviceId, through, deps.terms, request.now);
+          skippedLongReads = plan.skipped;
+          return plan.bundles;
+        },
         alongside: (tx, reserved) =>
           recordAction(tx, {
             at: request.now,
@@ -127,6 +136,7 @@ export async function issueHourly(deps: MintDeps & { terms: GcTerms }, request: 
       pending: outcome.pending,
       firstBundleId: outcome.bundles[0]?.id ?? null,
       lastBundleId: outcome.bundles.at(-1)?.id ?? null,
+      skippedLongReads,
     });
   }
   return { resumed, devices: summaries };

@@ -2,9 +2,11 @@
  * Import of GC bundles from another registry (seed 000, step 5): the CSV's bundles are minted into the
  * account as imported GCs (their own kind on chain), each remembering its source registry, its id there and
  * its certificate range there. Refused, with nothing written, when a row is malformed, names a device the
- * account's organisation does not have, contradicts the device's attributes, or is energy already here:
- * the same source bundle, a certificate range meeting one imported earlier (or another row's) for the same
- * source registry and device, or a period the device was issued GCs for here.
+ * account's organisation does not have, contradicts the device's attributes, claims more energy than the
+ * device's capacity gives in the period, or is energy already here: the same source bundle, a certificate
+ * range meeting one imported earlier (or another row's) for the same source registry and device, or a
+ * production period overlapping another row's, an earlier import's or one issued here for the same device.
+ * Periods are compared with the original bundles only: split children share their parent's period.
  *
  * The pilot leaves the proof that the source cancelled or exported the bundles outside the platform.
  */
@@ -17,7 +19,7 @@ import { gcBundles } from "../schema";
 import { mintBundles, MintRejectedError, type MintDeps, type MintOutcome, type NewBundle } from "../minting";
 import { recordAction } from "../accounts/actions";
 import type { RowFault } from "../../storage/records";
-import { overlapsInFile, parseBundleCsv, type BundleCsvRow } from "./bundleCsv";
+import { maxEnergyWh, overlapsInFile, parseBundleCsv, periodText, type BundleCsvColumn, type BundleCsvRow } from "./bundleCsv";
 import { gcImports } from "./schema";
 import type { GcTerms } from "./terms";
 
@@ -107,7 +109,10 @@ class ImportConflict extends Error {
   }
 }
 
-/** Each row's device: its id or its external id, among the importing organisation's devices only. */
+/**
+ * Each row's device: its id or its external id, among the importing organisation's devices only; and the row
+ * checked against it (attributes, and energy within what its capacity gives in the period).
+ */
 function resolveDevices(db: DbOrTx, organisationId: string, rows: readonly BundleCsvRow[]): { ok: true; value: Map<number, DeviceRow> } | { ok: false; faults: RowFault[] } {
   const names = [...new Set(rows.map((row) => row.device))];
   const found = db
@@ -132,6 +137,10 @@ function resolveDevices(db: DbOrTx, organisationId: string, rows: readonly Bundl
     if (row.energySource !== null && row.energySource !== device.energySource) fault("energy_source", `is ${row.energySource}; the device's is ${device.energySource}`);
     if (row.technology !== null && row.technology !== device.technologyType) fault("technology", `is ${row.technology}; the device's is ${device.technologyType}`);
     if (row.country !== null && row.country.toUpperCase() !== device.countryCode) fault("country", `is ${row.country}; the device is in ${device.countryCode}`);
+    const most = maxEnergyWh(device.capacityW, row.startAt, row.endAt);
+    if (row.energyWh > most) {
+      fault("energy_wh", `is more than the device can produce in the period: at most ${most} Wh (its ${device.capacityW / 1000} kW × ${(row.endAt - row.startAt) / 1000} s ÷ 3600 s/h × 1000 Wh/kWh, rounded down)`);
+    }
     value.set(row.row, device);
   }
   return faults.length > 0 ? { ok: false, faults } : { ok: true, value };
@@ -153,12 +162,14 @@ function alreadyHere(tx: DbOrTx, row: BundleCsvRow, device: DeviceRow): RowFault
     .where(and(eq(gcImports.sourceRegistry, row.sourceRegistry), eq(gcImports.deviceId, device.id), lte(gcImports.sourceRangeStart, Number(row.rangeEnd)), gte(gcImports.sourceRangeEnd, Number(row.rangeStart))))
     .get();
   if (meeting) fault("certificate_range_start", `overlaps certificate ids ${meeting.start}-${meeting.end} imported before (bundle ${meeting.bundleId})`);
-  const issued = tx
-    .select({ id: gcBundles.id })
+  // The original bundles only: split children share their parent's period, and the parent is compared already.
+  const certified = tx
+    .select({ id: gcBundles.id, origin: gcBundles.origin, startAt: gcBundles.startAt, endAt: gcBundles.endAt })
     .from(gcBundles)
-    .where(and(eq(gcBundles.deviceId, device.id), eq(gcBundles.origin, "production"), isNull(gcBundles.parentId), lt(gcBundles.startAt, row.endAt), gt(gcBundles.endAt, row.startAt)))
+    .where(and(eq(gcBundles.deviceId, device.id), inArray(gcBundles.origin, ["production", "imported"]), isNull(gcBundles.parentId), lt(gcBundles.startAt, row.endAt), gt(gcBundles.endAt, row.startAt)))
     .get();
-  if (issued) fault("production_start", `falls in a period this registry issued GCs for the device (bundle ${issued.id})`);
+  if (certified?.origin === "production") fault("production_start", `falls in a period this registry issued GCs for the device (bundle ${certified.id})`);
+  else if (certified) fault("production_start", `overlaps the production period of bundle ${certified.id} (${periodText(certified)}), imported before for the device`);
   return faults;
 }
 
@@ -173,9 +184,21 @@ function importedAttributes(device: DeviceRow, row: BundleCsvRow, terms: GcTerms
   };
 }
 
-/** A mint fault (`bundles[i].field`) as the row fault of the line it came from. */
+/** The CSV column each field of a bundle to mint comes from. */
+const COLUMN_OF: Partial<Record<keyof NewBundle, BundleCsvColumn>> = {
+  deviceId: "device_id",
+  startAt: "production_start",
+  endAt: "production_end",
+  energyWh: "energy_wh",
+  sourceRegistry: "source_registry",
+  sourceId: "source_id",
+};
+
+/** A mint fault (`bundles[i].field`) as the row fault of the line and column it came from. */
 function asRowFault(fault: { field: string; message: string }, rows: readonly BundleCsvRow[]): RowFault {
   const match = /^bundles\[(\d+)\]\.?(.*)$/.exec(fault.field);
   const row = match ? rows[Number(match[1])] : undefined;
-  return row ? { row: row.row, line: row.line, field: match![2] || "row", message: fault.message } : { row: null, line: null, field: fault.field, message: fault.message };
+  if (!row) return { row: null, line: null, field: fault.field, message: fault.message };
+  const field = match![2] as keyof NewBundle | "";
+  return { row: row.row, line: row.line, field: field === "" ? "row" : (COLUMN_OF[field] ?? field), message: fault.message };
 }

@@ -80,6 +80,13 @@ const DeviceIssuanceSchema = z.object({
   pending: z.number().int().openapi({ description: "Bundles reserved whose voucher the chain has not taken yet (see the batch errors); later runs send them" }),
   firstBundleId: z.string().nullable(),
   lastBundleId: z.string().nullable(),
+  skippedLongReads: z
+    .object({ reads: z.number().int(), energyWh: z.string() })
+    .openapi({
+      description:
+        "Accepted reads longer than an hour that ended by `through`, and their Wh: not issued as GCs, since a GC certifies metered hours " +
+        "and spreading a longer read over its hours would invent a profile. Counted on every run while they stay unissued.",
+    }),
 });
 
 const runRoute = createRoute({
@@ -90,7 +97,9 @@ const runRoute = createRoute({
   summary: "Issue hourly GCs from accepted meter reads, for every assigned device or the ones named",
   description:
     "One bundle per device and UTC hour that has ended (by `through`, default now) and was never issued, whatever became of an " +
-    "earlier bundle; hours an imported bundle covers count as issued. Bundles are minted into the device's account in vouchers " +
+    "earlier bundle; hours an imported bundle covers count as issued. Only accepted reads of at most an hour are issued: one that " +
+    "crosses an hour edge is apportioned by time (cumulative shares rounded down, so its parts sum exactly to it); longer reads are " +
+    "reported per device in `skippedLongReads`. Bundles are minted into the device's account in vouchers " +
     "of a few hundred, sent from the account's managed key. The run first finishes what earlier runs left unsent. Developers " +
     "issue for their own devices; platform administrators for any.",
   request: {
@@ -289,7 +298,11 @@ export function registerGcIssuance(app: OpenAPIHono<AppEnv>, deps: GcIssuanceDep
         startedAt: new Date(startedAt).toISOString(),
         through: new Date(Math.min(through, startedAt)).toISOString(),
         resumed: summary.resumed,
-        devices: summary.devices.map((device) => ({ ...device, energyWh: String(device.energyWh) })),
+        devices: summary.devices.map((device) => ({
+          ...device,
+          energyWh: String(device.energyWh),
+          skippedLongReads: { reads: device.skippedLongReads.reads, energyWh: String(device.skippedLongReads.energyWh) },
+        })),
         bundles: summary.devices.reduce((sum, device) => sum + device.bundles, 0),
         energyWh: String(summary.devices.reduce((sum, device) => sum + device.energyWh, 0n)),
         durationMs: Math.round(performance.now() - started),

@@ -1,0 +1,1 @@
+ALTER TABLE `gc_whitelist` ADD `removal_requested_at` integer;
