@@ -77,22 +77,15 @@ export async function gcWorld(overrides: Partial<AppDeps> = {}): Promise<GcWorld
       return gcAttributes(device, { issuedAt: api.clock.now().getTime(), issuingBody: "Test registry", validityMonths: 12 });
     },
     async postHourlyReads(deviceId, from, hours, wh) {
-      const { token } = seedUser(api, developer.organisationId);
-      const reads = Array.from({ length: hours }, (_, h) => ({ type: "history", start: new Date(from + h * HOUR_MS).toISOString(), end: new Date(from + (h + 1) * HOUR_MS).toISOString(), value: wh(h) }));
-      for (let i = 0; i < reads.length; i += 5_000) {
-        const response = await api.request("POST", `/devices/${deviceId}/reads`, { token, body: { reads: reads.slice(i, i + 5_000) } });
-        expect(response.status, await response.clone().text()).to.be.oneOf([200, 201]);
-      }
+      await postHourReads(api, developer.organisationId, deviceId, Array.from({ length: hours }, (_, h) => ({ startAt: from + h * HOUR_MS, wh: wh(h) })));
     },
     member(accountId, role, organisationId = developer.organisationId) {
       const user = seedUser(api, organisationId, { isOrganisationAdmin: false, permissions: { certificates: ["READ", "WRITE"], devices: ["READ"] } });
       if (accountId && role) db.insert(gcAccountUsers).values({ accountId, userId: user.userId, role, createdAt: api.clock.now().getTime() }).run();
       return user;
     },
-    async assign(deviceId, accountId) {
-      const { token } = seedUser(api, developer.organisationId);
-      const response = await api.request("PUT", `/gc/devices/${deviceId}/account`, { token, body: { accountId } });
-      expect(response.status, await response.clone().text()).to.equal(200);
+    assign(deviceId, accountId) {
+      return assignDevice(api, developer.organisationId, deviceId, accountId);
     },
     async balanceOf(address, tokenId) {
       return api.deps.publicClient.readContract({ address: api.deps.registryAddress, abi: REGISTRY_ABI, functionName: "balanceOf", args: [address, BigInt(tokenId)] });
@@ -100,3 +93,34 @@ export async function gcWorld(overrides: Partial<AppDeps> = {}): Promise<GcWorld
   };
 }
 
+
+/** One read's verdict, as `POST /devices/{id}/reads` answers it. */
+export interface ReadVerdict {
+  status: "accepted" | "rejected";
+  reasons: { code: string }[];
+}
+
+/**
+ * History reads of exactly one hour each (`wh` Wh from `startAt`), posted through the API by a fresh admin
+ * of the device's organisation; returns each read's verdict in order.
+ */
+export async function postHourReads(api: TestApi, organisationId: string, deviceId: string, hours: readonly { startAt: number; wh: number }[]): Promise<ReadVerdict[]> {
+  // A fresh session: tests move the clock past a session's hour.
+  const { token } = seedUser(api, organisationId);
+  const reads = hours.map(({ startAt, wh }) => ({ type: "history", start: new Date(startAt).toISOString(), end: new Date(startAt + HOUR_MS).toISOString(), value: wh }));
+  const verdicts: ReadVerdict[] = [];
+  for (let i = 0; i < reads.length; i += 5_000) {
+    const response = await api.request("POST", `/devices/${deviceId}/reads`, { token, body: { reads: reads.slice(i, i + 5_000) } });
+    const text = await response.text();
+    expect(response.status, text).to.be.oneOf([200, 201]);
+    verdicts.push(...(JSON.parse(text) as { results: ReadVerdict[] }).results);
+  }
+  return verdicts;
+}
+
+/** Assigns the device to a GC account through the API (`PUT /gc/devices/{id}/account`), as a fresh admin of its organisation. */
+export async function assignDevice(api: TestApi, organisationId: string, deviceId: string, accountId: string): Promise<void> {
+  const { token } = seedUser(api, organisationId);
+  const response = await api.request("PUT", `/gc/devices/${deviceId}/account`, { token, body: { accountId } });
+  expect(response.status, await response.clone().text()).to.equal(200);
+}
