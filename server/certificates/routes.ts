@@ -28,8 +28,8 @@ import {
   EvidenceSchema,
 } from "./apiSchemas";
 import { claimFromManagedWallet, prepareSelfCustodyClaim, type ClaimDeps, type Refusal } from "./claims";
-import { certificateMetadata } from "./metadata";
-import { claimsOf, findCertificate, listCertificates, metadataInputOf, organisationWallets, type CertificateScope } from "./store";
+import { tokenMetadata } from "./tokenMetadata";
+import { claimsOf, findCertificate, listCertificates, organisationWallets, type CertificateScope } from "./store";
 import { certificateDetailView, certificateView, claimView } from "./views";
 
 export interface CertificatesDeps {
@@ -90,11 +90,13 @@ const metadataRoute = createRoute({
   method: "get",
   path: "/metadata/{id}",
   tags: TAGS,
-  summary: "Public: ERC-1155 metadata JSON of a D-REC token (where the registry's uri(id) points)",
+  summary: "Public: ERC-1155 metadata JSON of any registry token (where the registry's uri(id) points)",
   description:
-    "Name, description, `decimals` 0 (one unit is one Wh) and `properties` with the D-REC certificate structure: version, " +
-    "buyer reservation, beneficiary, standard issuance requested/issued, device ids, the device group, group id and, once " +
-    "issued, the I-REC serial range.",
+    "Name, description, `decimals` 0 (one unit is one Wh) and `properties`. A D-REC's carry the D-REC certificate structure: " +
+    "version, buyer reservation, beneficiary, standard issuance requested/issued, device ids, the device group, group id and, " +
+    "once issued, the I-REC serial range. A GC bundle's (production, storage discharge, imported) carry its seed 003 id, hour, " +
+    "Wh, certificate id range and EnergyTag attributes. A token a holder split off on chain shows its ancestor's fields with " +
+    "its own `volumeWh` and `splitFrom`.",
   request: { params: CertificateIdParams },
   responses: { 200: json(z.record(z.string(), z.unknown()), "The token's metadata"), ...problemResponses(400, 404) },
 });
@@ -201,9 +203,9 @@ export function registerCertificates(app: OpenAPIHono<AppEnv>, deps: Certificate
   });
 
   app.openapi(metadataRoute, (c) => {
-    const input = metadataInputOf(db, c.req.valid("param").id);
-    if (!input) return problem(c, 404, "Not found", "No D-REC certificate has this token id.");
-    return c.json(certificateMetadata(input), 200);
+    const metadata = tokenMetadata(db, c.req.valid("param").id);
+    if (!metadata) return problem(c, 404, "Not found", "No certificate of this registry has this token id.");
+    return c.json(metadata, 200);
   });
 
   app.openapi(claimRoute, async (c) => {

@@ -425,6 +425,19 @@ describe("certificates API (end to end on issued certificates)", function () {
   });
 
   describe("after issuance", () => {
+    it("serves metadata for a part its holder split off on chain: the certificate's fields, its own Wh and parent", async () => {
+      const parent = jobs[jobs.length - 1].certificateId!;
+      const { receipt } = await sendRegistryTransaction(world.api.deps, privateKeyToAccount(world.buyerKey), "split", [world.buyerWallet, BigInt(parent), [700n]]);
+      const [split] = parseEventLogs({ abi: REGISTRY_ABI, eventName: "Split", logs: receipt.logs });
+      const child = split.args.childIds[0].toString();
+      await syncIndexer(world.api);
+      const [ofParent, ofChild] = await Promise.all([get<any>(undefined, `/metadata/${parent}`), get<any>(undefined, `/metadata/${child}`)]);
+      expect(ofChild.status, JSON.stringify(ofChild.body)).to.equal(200);
+      expect(ofChild.body.properties).to.deep.include({ tokenId: child, volumeWh: "700", splitFrom: parent, certifiedAs: parent, buyerReservationId: world.reservationId });
+      expect(ofChild.body.properties.deviceGroup).to.deep.equal(ofParent.body.properties.deviceGroup);
+      expect(ofChild.body.name).to.equal(`${ofParent.body.name}: 700 Wh split off`);
+    });
+
     it("keeps each certificate as it was certified when a device is edited later: metadata, contributions and filters", async () => {
       const device = world.devices.find((d) => d.countryCode === "KE")!;
       const developer = world.developers.find((d) => d.organisationId === device.organisationId)!;

@@ -1,3 +1,4 @@
+import { parseAbi } from "viem";
 import { expect } from "chai";
 import { and, eq } from "drizzle-orm";
 import { gcActions, gcBundles } from "../../server/gc/schema";
@@ -58,6 +59,30 @@ describe("GC hourly issuance (API)", function () {
     const actions = world.api.database.db.select().from(gcActions).where(and(eq(gcActions.accountId, account.id), eq(gcActions.action, "issue"))).all();
     expect(actions.map((action) => action.bundleIds.length)).to.deep.equal([6, 2]);
     expect(actions.every((action) => action.userId === world.developer.userId && action.outcome === "succeeded")).to.equal(true);
+  });
+
+  it("serves each bundle's ERC-1155 metadata where the registry's uri(id) points, without credentials", async () => {
+    const device = await world.createDevice();
+    const account = await world.createAccount();
+    await world.assign(device, account.id);
+    await world.postHourlyReads(device, world.dayStart, 1, () => 1_234);
+    expect((await run({ deviceIds: [device] })).status).to.equal(200);
+    const [bundle] = productionBundles(device);
+    const uri = await world.api.deps.publicClient.readContract({ address: world.api.deps.registryAddress, abi: parseAbi(["function uri(uint256 id) view returns (string)"]), functionName: "uri", args: [BigInt(bundle.tokenId!)] });
+    const response = await world.api.request("GET", new URL(uri).pathname);
+    expect(response.status).to.equal(200);
+    const metadata = (await response.json()) as { name: string; decimals: number; properties: Record<string, unknown> };
+    expect([metadata.name, metadata.decimals]).to.deep.equal([`GC ${bundle.id}`, 0]);
+    expect(metadata.properties).to.deep.include({
+      bundleId: bundle.id,
+      tokenId: bundle.tokenId,
+      origin: "production",
+      volumeWh: "1234",
+      productionStart: new Date(world.dayStart).toISOString(),
+      productionEnd: new Date(world.dayStart + HOUR_MS).toISOString(),
+      certificateRange: { start: String(bundle.rangeStart), end: String(bundle.rangeEnd) },
+      attributes: bundle.attributes,
+    });
   });
 
   it("issues no GCs from reads longer than an hour, and reports them per device with their Wh on every run", async () => {
