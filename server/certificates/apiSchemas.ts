@@ -67,8 +67,9 @@ export const ClaimSchema = z
     custody: z.enum(CLAIM_CUSTODIES),
     state: z.enum(CLAIM_STATES).openapi({
       description:
-        "`confirmed` once the chain burned the Wh (and, for I-REC, the I-REC registry redeemed them); `redemption-pending` when the chain " +
-        "burned them but the I-REC registry has not answered yet (retried until it does); `pending` while the outcome of the chain " +
+        "`confirmed` once the chain burned the Wh (and, for a certificate with I-REC serials, the I-REC registry redeemed them for an " +
+        "I-REC claim or cancelled them as redeemed elsewhere for a D-REC one); `redemption-pending` when the chain burned them but the " +
+        "I-REC registry has not answered yet (retried until it does); `pending` while the outcome of the chain " +
         "transaction is unknown; `prepared` for a self-custody claim's published details",
     }),
     details: z.record(z.string(), z.unknown()),

@@ -151,8 +151,9 @@ const rowById = (db: Db, id: string): ClaimRow => db.select().from(certificateCl
  * leaves the platform, so a hash that reaches the chain always has its text published, even if the
  * server dies mid-way. The chain burns first: when it refuses, the row goes and nothing was redeemed
  * anywhere. Only then, for a certificate the I-REC registry issued, are the Wh retired there too: redeemed
- * for an I-REC claim, cancelled as redeemed elsewhere for a D-REC one, so the same Wh can never be both
- * burned on chain and still live at the I-REC registry. Claims from one wallet of one certificate run one
+ * for an I-REC claim, cancelled as redeemed elsewhere for a D-REC one, so the Wh of a managed-wallet claim
+ * are never both burned on chain and still live at the I-REC registry (a self-custody holder's own
+ * `claim` call goes to the contract alone, and the platform does not follow it to the I-REC registry). Claims from one wallet of one certificate run one
  * at a time in this process, so two of them cannot both pass the balance check.
  */
 export function claimFromManagedWallet(

@@ -227,8 +227,7 @@ export function metadataInputOf(db: Db, certificateId: string): MetadataInput | 
   const members = db
     .select({ addedAt: reservationDevices.addedAt, releasedAt: reservationDevices.releasedAt })
     .from(reservationDevices)
-    .innerJoin(devices, eq(devices.id, reservationDevices.deviceId))
-    .where(and(eq(reservationDevices.reservationId, reservation.id), inArray(devices.id, groupDevices.map((d) => d.id))))
+    .where(and(eq(reservationDevices.reservationId, reservation.id), inArray(reservationDevices.deviceId, groupDevices.map((d) => d.id))))
     .all();
   // The group changes when a device joins or leaves, and when the reservation ends.
   const groupUpdatedAt = Math.max(reservation.createdAt, reservation.endedAt ?? 0, ...members.flatMap((m) => [m.addedAt, m.releasedAt ?? 0]));

@@ -13,9 +13,10 @@ import { issuedWhOf } from "./progress";
 import { deviceSnapshotRecorder } from "./deviceSnapshots";
 import { isPlanCurrent, markPlanned, newestReadId, planDigest } from "./planWatermark";
 import { yieldOverrides } from "../reads/yields";
+import { DAY_MS } from "../time/durations";
 
 /** How far back an ended reservation still takes late reads (the seed's 12-month limit on reservations). */
-const LATE_READ_HORIZON_MS = 366 * 24 * 3_600_000;
+const LATE_READ_HORIZON_MS = 366 * DAY_MS;
 
 export interface PlanSummary {
   reservations: number;
@@ -56,10 +57,10 @@ function planOne(db: Db, client: Db["$client"], reservationId: string, now: numb
   if (!reservation || reservation.endReason === "target-reached") return { certificates: 0, wh: 0n };
   const input = planInput(db, reservation);
   const members = reservationMembers(db, reservationId);
-  const watermark = { digest: planDigest(input, members, now), readId: newestReadId(client) };
+  const windows = closedWindows({ start: input.startAt, end: input.endAt }, input.frequency, now);
+  const watermark = { digest: planDigest(input, members, windows.length), readId: newestReadId(client) };
   if (isPlanCurrent(client, reservationId, reservation, watermark.digest)) return { certificates: 0, wh: 0n };
   markPlanned(db, reservationId, watermark);
-  const windows = closedWindows({ start: input.startAt, end: input.endAt }, input.frequency, now);
   if (windows.length === 0 || input.remainingWh === 0n) return { certificates: 0, wh: 0n };
   const reads = uncertifiedReads(client, members, input.startAt, windows[windows.length - 1].end);
   const plan = planReservation(input, members, reads, now);

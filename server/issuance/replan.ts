@@ -3,7 +3,7 @@
  * fix, and keeps its read parts so that no run plans them into the same failure unattended; once an
  * administrator has fixed the cause, this gives them back, and the next run plans those Wh into a new job.
  */
-import { count, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../db/database";
 import { issuanceJobs, issuanceLeaves, issuanceReadParts } from "./schema";
 import { invalidateVoucher, redemptionTransaction, type SubmitDeps } from "./submit";
@@ -18,8 +18,8 @@ export interface ReplanRefusal {
 }
 
 /**
- * Deletes failed job `jobId`'s read parts and evidence leaves, keeping the job (still `failed`) with a note
- * saying so. Its voucher is voided on chain first: the signature must never mint beside the new job's.
+ * Deletes failed job `jobId`'s read parts and evidence leaves, keeping the job, now `released`, with a
+ * note saying so. Its voucher is voided on chain first: the signature must never mint beside the new job's.
  */
 export async function releaseFailedJob(
   deps: Pick<SubmitDeps, "publicClient" | "registryAddress" | "issuer"> & { db: Db },
@@ -29,11 +29,10 @@ export async function releaseFailedJob(
   const { db } = deps;
   const job = db.select().from(issuanceJobs).where(eq(issuanceJobs.id, jobId)).get();
   if (!job) return { status: 404, title: "Not found", detail: "No such issuance job." };
+  if (job.state === "released") return { status: 409, title: "Already released", detail: `The job's Wh were released for re-planning already: ${job.lastError}` };
   if (job.state !== "failed") {
     return { status: 409, title: "Job not failed", detail: `The job is ${job.state}: only a failed job's Wh can be released for re-planning.` };
   }
-  const parts = db.select({ n: count() }).from(issuanceReadParts).where(eq(issuanceReadParts.jobId, jobId)).get()!.n;
-  if (parts === 0) return { status: 409, title: "Already released", detail: `The job's Wh were released for re-planning already: ${job.lastError}` };
   // A failed voucher was never sent, so its nonce is normally unused; "used" means an earlier release voided it, or it minted.
   if (job.nonce !== null && (await invalidateVoucher(deps, job.nonce)) === "used") {
     const minted = await redemptionTransaction(deps, job.nonce);
@@ -41,10 +40,10 @@ export async function releaseFailedJob(
   }
   const note = `released for re-planning at ${new Date(now).toISOString()}; the next run plans its Wh again (it failed with: ${job.lastError})`;
   db.transaction((tx) => {
-    tx.update(issuanceJobs).set({ lastError: note, updatedAt: now }).where(eq(issuanceJobs.id, jobId)).run();
+    tx.update(issuanceJobs).set({ state: "released", lastError: note, updatedAt: now }).where(eq(issuanceJobs.id, jobId)).run();
     tx.delete(issuanceReadParts).where(eq(issuanceReadParts.jobId, jobId)).run();
     tx.delete(issuanceLeaves).where(eq(issuanceLeaves.jobId, jobId)).run();
-    forgetPlan(tx as unknown as Db, job.reservationId);
+    forgetPlan(tx, job.reservationId);
   });
   return { job: db.select().from(issuanceJobs).where(eq(issuanceJobs.id, jobId)).get()! };
 }

@@ -87,8 +87,8 @@ const replanRoute = createRoute({
   description:
     "A job fails on a revert no resend can fix (target exceeded, period outside the reservation, wrong signer …) and keeps " +
     "its reads, so they are not planned into the same failure unattended. Once the cause is fixed, this voids the job's " +
-    "voucher on chain and deletes its read parts and evidence leaves; the job stays `failed`, its `lastError` noting the " +
-    "release, and the next run plans those Wh into a new job. Only for `failed` jobs (409 otherwise, and once released).",
+    "voucher on chain and deletes its read parts and evidence leaves; the job becomes `released`, its `lastError` noting " +
+    "why it failed, and the next run plans those Wh into a new job. Only for `failed` jobs (409 otherwise, and once released).",
   middleware: [requireOrganisationType("admin"), requirePermission("certificates", "WRITE")] as const,
   security: SECURED,
   request: { params: z.object({ id: z.uuid({ error: "must be an issuance job UUID" }).openapi({ param: { name: "id", in: "path" } }) }) },

@@ -14,7 +14,8 @@ export const voucherNonces = sqliteTable("voucher_nonces", {
   createdAt: integer("created_at").notNull(),
 });
 
-export const ISSUANCE_JOB_STATES = ["planned", "signed", "confirmed", "blocked", "failed"] as const;
+/** `released`: a failed job whose reads a platform administrator gave back for re-planning; a later job certifies them. */
+export const ISSUANCE_JOB_STATES = ["planned", "signed", "confirmed", "blocked", "failed", "released"] as const;
 export type IssuanceJobState = (typeof ISSUANCE_JOB_STATES)[number];
 
 export const STANDARD_STATES = ["provisional", "issued", "revoked"] as const;

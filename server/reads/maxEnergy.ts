@@ -7,6 +7,8 @@
  * of validation (as the seed says), and the exponent is floored at 0 so a device in its first year
  * is not credited more than its nameplate yield.
  */
+import { HOUR_MS } from "../time/durations";
+
 export interface MaxEnergyInput {
   capacityKw: number;
   /** Specific yield for the device's country (or its own override), kWh per kW per year. */
@@ -20,12 +22,11 @@ export interface MaxEnergyInput {
 }
 
 const HOURS_PER_YEAR = 8760;
-const MS_PER_HOUR = 3_600_000;
-export const MS_PER_YEAR = HOURS_PER_YEAR * MS_PER_HOUR;
+export const MS_PER_YEAR = HOURS_PER_YEAR * HOUR_MS;
 
 /** The bound in whole Wh, rounded down. Float arithmetic is fine here: this is a plausibility ceiling, not a ledger value. */
 export function maxEnergyWh(input: MaxEnergyInput): bigint {
-  const hours = input.periodMs / MS_PER_HOUR;
+  const hours = input.periodMs / HOUR_MS;
   const degradation = Math.pow(1 - input.degradationPerYear, Math.max(0, input.ageYears - 1));
   const kwh = input.capacityKw * (input.yieldKwhPerKwYear / HOURS_PER_YEAR) * hours * degradation * (1 + input.safetyMargin);
   // The micro-Wh nudge absorbs float error, so a bound that is exactly 20,000 Wh is not floored to 19,999.

@@ -3,9 +3,10 @@
  * target volume, and the hold after a release. Pure, tested directly.
  */
 import { numberToDecimal } from "../reads/units";
+import { HOUR_MS } from "../time/durations";
 
 /** A released device waits this long before another reservation may take it (the contract's default too). */
-export const RELEASE_HOLD_MS = 12 * 3_600_000;
+export const RELEASE_HOLD_MS = 12 * HOUR_MS;
 
 const WH_PER_MWH = 1_000_000n;
 /** The contract stores the target as uint96; the database as a safe integer, the tighter of the two. */

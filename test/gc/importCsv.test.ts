@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { BUNDLE_CSV_COLUMNS, bundleCsv, bundleCsvTemplate, MAX_IMPORT_ROWS, maxEnergyWh, overlapsInFile, parseBundleCsv, type BundleCsvRow } from "../../server/gc/issuance/bundleCsv";
+import { BUNDLE_CSV_COLUMNS, bundleCsv, bundleCsvTemplate, MAX_IMPORT_ROWS, nameplateMaxWh, overlapsInFile, parseBundleCsv, type BundleCsvRow } from "../../server/gc/issuance/bundleCsv";
 
 const NOW = Date.parse("2026-06-01T12:00:00Z");
 const HEADER = BUNDLE_CSV_COLUMNS.join(",");
@@ -141,12 +141,12 @@ describe("GC import/export CSV format (pure)", () => {
 
   it("bounds a row's energy by the device's capacity over its period, in whole Wh rounded down", () => {
     const start = Date.parse("2026-05-01T10:00:00Z");
-    expect(maxEnergyWh(12_500, start, start + 3_600_000)).to.equal(12_500n);
+    expect(nameplateMaxWh(12_500, start, start + 3_600_000)).to.equal(12_500n);
     // 12.5 kW for 20 minutes is 4,166.67 Wh.
-    expect(maxEnergyWh(12_500, start, start + 20 * 60_000)).to.equal(4_166n);
+    expect(nameplateMaxWh(12_500, start, start + 20 * 60_000)).to.equal(4_166n);
     // Exact far beyond floating point: 10 GW for an hour.
-    expect(maxEnergyWh(10_000_000_000, start, start + 3_600_000)).to.equal(10_000_000_000n);
-    expect(maxEnergyWh(1, start, start + 1)).to.equal(0n);
+    expect(nameplateMaxWh(10_000_000_000, start, start + 3_600_000)).to.equal(10_000_000_000n);
+    expect(nameplateMaxWh(1, start, start + 1)).to.equal(0n);
   });
 
   it("writes bundles in the format it reads, and the template parses", () => {

@@ -51,7 +51,7 @@ describe("issuance: releasing a failed job's Wh for re-planning", function () {
     const response = await replan(failed.id);
     expect(response.status, await response.clone().text()).to.equal(200);
     const released = (await response.json()) as JobAnswer;
-    expect(released).to.include({ id: failed.id, state: "failed", amountWh: "48000", certificateId: null });
+    expect(released).to.include({ id: failed.id, state: "released", amountWh: "48000", certificateId: null });
     expect(released.lastError).to.match(/^released for re-planning at .*; the next run plans its Wh again \(it failed with: .*InvalidVoucherSigner/);
     expect([partsOf(failed.id), leavesOf(failed.id)]).to.deep.equal([[], []]);
     // The failed voucher is void on chain: its signature can never mint beside the new job.

@@ -75,8 +75,8 @@ export interface WhitelistEntry {
 /** The action every change of a whitelist is logged as, with the account ids `added` and `removed`. */
 export const WHITELIST_CHANGE = "whitelist.change";
 
-/** The accounts `accountId` accepts transfers from, oldest first. */
-export function whitelistOf(db: DbOrTx, accountId: string): WhitelistEntry[] {
+/** The accounts `accountId` accepts transfers from, oldest first; or only `senderAccountId`'s entry. */
+export function whitelistOf(db: DbOrTx, accountId: string, senderAccountId?: string): WhitelistEntry[] {
   return db
     .select({
       senderAccountId: gcWhitelist.senderAccountId,
@@ -91,7 +91,7 @@ export function whitelistOf(db: DbOrTx, accountId: string): WhitelistEntry[] {
     .from(gcWhitelist)
     .innerJoin(gcAccounts, eq(gcAccounts.id, gcWhitelist.senderAccountId))
     .innerJoin(organisations, eq(organisations.id, gcAccounts.organisationId))
-    .where(eq(gcWhitelist.accountId, accountId))
+    .where(and(eq(gcWhitelist.accountId, accountId), senderAccountId === undefined ? undefined : eq(gcWhitelist.senderAccountId, senderAccountId)))
     .orderBy(asc(gcWhitelist.createdAt), asc(gcWhitelist.senderAccountId))
     .all()
     .map(({ removalRequestedAt, ...entry }) => ({ ...entry, removalPending: removalRequestedAt !== null }));
@@ -99,7 +99,7 @@ export function whitelistOf(db: DbOrTx, accountId: string): WhitelistEntry[] {
 
 /** `accountId`'s whitelist entry for `senderAccountId`, if it lists it (a removal may be pending). */
 export function whitelistEntry(db: DbOrTx, accountId: string, senderAccountId: string): WhitelistEntry | undefined {
-  return whitelistOf(db, accountId).find((entry) => entry.senderAccountId === senderAccountId);
+  return whitelistOf(db, accountId, senderAccountId)[0];
 }
 
 export function accountsByIds(db: DbOrTx, ids: readonly string[]): Map<string, AccountRow> {

@@ -193,7 +193,7 @@ function meetingRows(rows: readonly BundleCsvRow[], groupOf: (row: BundleCsvRow)
  * The most a device of `capacityW` can produce in [startAt, endAt): its capacity for the whole period, i.e.
  * capacity [kW] × period [h] × 1000, in whole Wh rounded down. Exact integer arithmetic.
  */
-export function maxEnergyWh(capacityW: number, startAt: number, endAt: number): bigint {
+export function nameplateMaxWh(capacityW: number, startAt: number, endAt: number): bigint {
   return (BigInt(capacityW) * BigInt(endAt - startAt)) / BigInt(HOUR_MS);
 }
 

@@ -19,7 +19,7 @@ import { gcBundles } from "../schema";
 import { mintBundles, MintRejectedError, type MintDeps, type MintOutcome, type NewBundle } from "../minting";
 import { recordAction } from "../accounts/actions";
 import type { RowFault } from "../../storage/records";
-import { maxEnergyWh, overlapsInFile, parseBundleCsv, periodText, type BundleCsvColumn, type BundleCsvRow } from "./bundleCsv";
+import { nameplateMaxWh, overlapsInFile, parseBundleCsv, periodText, type BundleCsvColumn, type BundleCsvRow } from "./bundleCsv";
 import { gcImports } from "./schema";
 import type { GcTerms } from "./terms";
 
@@ -137,7 +137,7 @@ function resolveDevices(db: DbOrTx, organisationId: string, rows: readonly Bundl
     if (row.energySource !== null && row.energySource !== device.energySource) fault("energy_source", `is ${row.energySource}; the device's is ${device.energySource}`);
     if (row.technology !== null && row.technology !== device.technologyType) fault("technology", `is ${row.technology}; the device's is ${device.technologyType}`);
     if (row.country !== null && row.country.toUpperCase() !== device.countryCode) fault("country", `is ${row.country}; the device is in ${device.countryCode}`);
-    const most = maxEnergyWh(device.capacityW, row.startAt, row.endAt);
+    const most = nameplateMaxWh(device.capacityW, row.startAt, row.endAt);
     if (row.energyWh > most) {
       fault("energy_wh", `is more than the device can produce in the period: at most ${most} Wh (its ${device.capacityW / 1000} kW × ${(row.endAt - row.startAt) / 1000} s ÷ 3600 s/h × 1000 Wh/kWh, rounded down)`);
     }
