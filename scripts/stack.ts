@@ -14,6 +14,8 @@ import { createKeyVault, MASTER_KEY_BYTES } from "../server/wallets/vault";
 import { bindDeployment, readDeployment } from "../indexer/store/deployment";
 import { bootstrapPlatformAdmin } from "../server/auth/bootstrap";
 import { startOutboxDispatcher } from "../server/notifications/outbox";
+import { recordMissingDeviceSnapshots } from "../server/issuance/deviceSnapshots";
+import { yieldOverrides } from "../server/reads/yields";
 import { localMailTransport } from "../server/notifications/transport";
 import { startLocalChain } from "./local/hardhatNode";
 import { deployRegistry } from "./deploy/deployRegistry";
@@ -65,6 +67,8 @@ export async function startStack(given: Config, log: Log = console.log): Promise
     const database = openDatabase(config.databasePath);
     closers.push(database.close);
     log(`database  ${config.databasePath}`);
+    const backfilled = recordMissingDeviceSnapshots(database.db, yieldOverrides(database.db));
+    if (backfilled > 0) log(`database  recorded the device snapshots of ${backfilled} certificate job(s) planned before snapshots existed`);
 
     const registry = await resolveRegistry(config, clients, database.db, log);
     bindDeployment(database.db, { chainId: clients.chain.id, registryAddress: registry.address, deployBlock: registry.deployBlock });

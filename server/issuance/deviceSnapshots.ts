@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Statement } from "better-sqlite3";
 import type { Db } from "../db/database";
-import type { devices } from "../devices/schema";
+import { and, eq } from "drizzle-orm";
+import { devices } from "../devices/schema";
+import { reservationDevices } from "../reservations/schema";
 import { sdgBenefitsOf } from "../devices/catalogue";
 import { yieldFor } from "../reads/yields";
 import type { MetadataDevice } from "../certificates/metadata";
@@ -73,4 +75,34 @@ export function deviceSnapshotRecorder(client: Db["$client"], yieldOverrides: Re
   return (jobId: string, group: readonly DeviceRow[]): void => {
     for (const device of group) s.member.run(jobId, device.id, version(device));
   };
+}
+
+/**
+ * Jobs planned before device snapshots existed get one now, from the devices as they are: the nearest there
+ * is to what they were, and without it their certificates would show no contributions. The group is what
+ * planning records: the developer's devices in the reservation, in the job's country when it has one.
+ * Returns how many jobs it recorded; a database whose jobs all have snapshots costs one query.
+ */
+export function recordMissingDeviceSnapshots(db: Db, yieldOverrides: ReadonlyMap<string, number>): number {
+  const client = db.$client;
+  const jobs = client
+    .prepare(
+      `SELECT j.id, j.reservation_id AS reservationId, j.organisation_id AS organisationId, j.country_code AS countryCode FROM issuance_jobs j
+        WHERE NOT EXISTS (SELECT 1 FROM issuance_job_devices jd WHERE jd.job_id = j.id)`,
+    )
+    .all() as { id: string; reservationId: string; organisationId: string; countryCode: string }[];
+  if (jobs.length === 0) return 0;
+  const groupOf = (job: (typeof jobs)[number]) =>
+    db
+      .select({ device: devices })
+      .from(reservationDevices)
+      .innerJoin(devices, eq(devices.id, reservationDevices.deviceId))
+      .where(and(eq(reservationDevices.reservationId, job.reservationId), eq(devices.organisationId, job.organisationId), job.countryCode === "*" ? undefined : eq(devices.countryCode, job.countryCode)))
+      .all()
+      .map((row) => row.device);
+  db.transaction(() => {
+    const record = deviceSnapshotRecorder(client, yieldOverrides);
+    for (const job of jobs) record(job.id, groupOf(job));
+  });
+  return jobs.length;
 }
