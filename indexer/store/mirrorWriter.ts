@@ -86,13 +86,12 @@ export function createMirrorWriter(sqlite: Database.Database): MirrorWriter {
          awaiting_serials = ?, standard_first_serial = ?, standard_last_serial = ?, serials_block = ?
        WHERE id = ?`,
     ),
-    // Revocations of ids that had no certificate yet: the registry lets an administrator revoke an id before
-    // it is minted, and the id then stays revoked. Rare, so read once per range that creates certificates.
-    earlyRevocations: sqlite.prepare(
-      `SELECT json_extract(args, '$.id') AS id, block_number, log_index, json_extract(args, '$.reasonHash') AS reason_hash
-       FROM chain_raw_logs r
-       WHERE event_name = 'CertificateRevoked' AND NOT EXISTS (SELECT 1 FROM chain_certificates c WHERE c.id = json_extract(r.args, '$.id'))
-       ORDER BY block_number, log_index`,
+    // The registry lets an administrator revoke an id before it is minted, and the id then stays revoked:
+    // each new certificate looks for such a revocation, through the partial index on revoked ids.
+    revokedBefore: sqlite.prepare(
+      `SELECT block_number, json_extract(args, '$.reasonHash') AS reason_hash FROM chain_raw_logs
+       WHERE event_name = 'CertificateRevoked' AND json_extract(args, '$.id') = ? AND (block_number < ? OR (block_number = ? AND log_index < ?))
+       LIMIT 1`,
     ),
     reservationStandard: sqlite.prepare("SELECT standard FROM chain_reservations WHERE reservation_id = ?").pluck(),
     inherited: sqlite.prepare("SELECT ref, period_start, period_end, evidence FROM chain_certificates WHERE id = ?"),
@@ -171,14 +170,9 @@ export function createMirrorWriter(sqlite: Database.Database): MirrorWriter {
       return state;
     }
 
-    let early: Map<string, { block_number: number; log_index: number; reason_hash: string }> | undefined;
-    /** A revocation logged before `at` for an id that had no certificate until then. */
-    function revokedBeforeCreation(id: string, at: LogPosition) {
-      early ??= new Map((s.earlyRevocations.all() as { id: string; block_number: number; log_index: number; reason_hash: string }[]).map((row) => [row.id, row]));
-      const revocation = early.get(id);
-      const before = revocation && (revocation.block_number < at.blockNumber || (revocation.block_number === at.blockNumber && revocation.log_index < at.logIndex));
-      return before ? revocation : undefined;
-    }
+    /** A revocation of `id` logged before `at`, when the id had no certificate yet. */
+    const revokedBeforeCreation = (id: string, at: LogPosition) =>
+      s.revokedBefore.get(id, at.blockNumber, at.blockNumber, at.logIndex) as { block_number: number; reason_hash: string } | undefined;
 
     function create(id: bigint, created: NonNullable<CertificateState["created"]>, awaitingSerials = false): void {
       const revocation = revokedBeforeCreation(id.toString(), created.at);

@@ -1,4 +1,4 @@
-import { isNotNull } from "drizzle-orm";
+import { isNotNull, sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
@@ -71,7 +71,12 @@ export const chainRawLogs = sqliteTable(
     eventName: text("event_name"),
     args: text("args", { mode: "json" }).$type<Record<string, unknown>>(),
   },
-  (t) => [primaryKey({ columns: [t.blockNumber, t.logIndex] }), index("chain_raw_logs_event").on(t.eventName, t.blockNumber)],
+  (t) => [
+    primaryKey({ columns: [t.blockNumber, t.logIndex] }),
+    index("chain_raw_logs_event").on(t.eventName, t.blockNumber),
+    // A certificate's revocation by id: the mirror looks for one logged before the id was minted.
+    index("chain_raw_logs_revoked_id").on(sql`json_extract(${t.args}, '$.id')`).where(sql`${t.eventName} = 'CertificateRevoked'`),
+  ],
 );
 
 /**
