@@ -88,6 +88,7 @@ export function createMirrorWriter(sqlite: Database.Database): MirrorWriter {
     ),
     // The registry lets an administrator revoke an id before it is minted, and the id then stays revoked:
     // each new certificate looks for such a revocation, through the partial index on revoked ids.
+    anyRevocation: sqlite.prepare("SELECT 1 FROM chain_raw_logs WHERE event_name = 'CertificateRevoked' LIMIT 1"),
     revokedBefore: sqlite.prepare(
       `SELECT block_number, json_extract(args, '$.reasonHash') AS reason_hash FROM chain_raw_logs
        WHERE event_name = 'CertificateRevoked' AND json_extract(args, '$.id') = ? AND (block_number < ? OR (block_number = ? AND log_index < ?))
@@ -170,9 +171,14 @@ export function createMirrorWriter(sqlite: Database.Database): MirrorWriter {
       return state;
     }
 
+    // Most registries never revoke: then no new certificate needs to look.
+    let anyRevocation: boolean | undefined;
     /** A revocation of `id` logged before `at`, when the id had no certificate yet. */
-    const revokedBeforeCreation = (id: string, at: LogPosition) =>
-      s.revokedBefore.get(id, at.blockNumber, at.blockNumber, at.logIndex) as { block_number: number; reason_hash: string } | undefined;
+    function revokedBeforeCreation(id: string, at: LogPosition) {
+      anyRevocation ??= s.anyRevocation.get() !== undefined;
+      if (!anyRevocation) return undefined;
+      return s.revokedBefore.get(id, at.blockNumber, at.blockNumber, at.logIndex) as { block_number: number; reason_hash: string } | undefined;
+    }
 
     function create(id: bigint, created: NonNullable<CertificateState["created"]>, awaitingSerials = false): void {
       const revocation = revokedBeforeCreation(id.toString(), created.at);
